@@ -1,0 +1,46 @@
+# Loyalty Portal. `make run` serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test lint bench screenshots vendor migrate clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(BIN)/activate
+
+$(VENV)/.test-deps: $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+instance/config.py:
+	@mkdir -p instance
+	@$(PYTHON) -c "import secrets; print('SECRET_KEY = %r\nAPI_SECRET = %r' % (secrets.token_urlsafe(48), secrets.token_urlsafe(48)))" > $@
+	@chmod 600 $@
+	@echo "Wrote fresh secrets to instance/config.py (not committed)."
+
+run: $(BIN)/activate instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --logins-file instance/demo-logins.txt
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+
+migrate: $(BIN)/activate
+	$(FLASK) db migrate -m "$(MESSAGE)"
+
+vendor:
+	$(PYTHON) static/vendor/fetch.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Loyalty Portal: the application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages, CLI."""
+    instance_path = (
+        (config or {}).get("INSTANCE_PATH")
+        or os.environ.get("LOYALTY_INSTANCE_PATH")
+        or str(ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from loyalty_portal.config import check_secrets, load_config
+
+    load_config(app, config)
+    check_secrets(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from loyalty_portal import models  # noqa: F401  (register every table)
+    from loyalty_portal.database import configure_engine
+    from loyalty_portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from loyalty_portal.admin import bp as admin_bp
+    from loyalty_portal.auth import bp as auth_bp
+    from loyalty_portal.health import bp as health_bp
+    from loyalty_portal.portal import bp as portal_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errors(app: Flask) -> None:
+    from loyalty_portal.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_templates(app: Flask) -> None:
+    from loyalty_portal.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from loyalty_portal.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,10 @@
+"""The admin area. Every route is admin-only, enforced once here."""
+
+from flask import Blueprint
+
+from loyalty_portal.access import require_admin
+
+bp = Blueprint("admin", __name__)
+bp.before_request(require_admin)
+
+from loyalty_portal.admin import routes  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""Log in, log out, registration and password changes for members and admins."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from loyalty_portal.auth import routes  # noqa: E402,F401

@@ -1,0 +1,122 @@
+"""Auth views. Members and admins share the login page and land in their own area."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from loyalty_portal.auth import bp
+from loyalty_portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from loyalty_portal.extensions import db, limiter, login_manager
+from loyalty_portal.forms import show_errors
+from loyalty_portal.models import Account
+from loyalty_portal.services import accounts
+from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.timeutil import utcnow
+
+
+@login_manager.user_loader
+def load_account(account_id: str) -> Account | None:
+    if not account_id.isdigit():
+        return None
+    account = db.session.get(Account, int(account_id))
+    return account if account is not None and account.active else None
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+def home_for(account: Account) -> str:
+    return url_for("admin.dashboard") if account.is_admin else url_for("portal.dashboard")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def start_session(account: Account) -> None:
+    """Log in with a fresh session (no fixation), keeping nothing from before."""
+    session.clear()
+    login_user(account)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        account = accounts.authenticate(db.session, form.email.data, form.password.data, utcnow())
+        if account is not None:
+            db.session.commit()
+            target = safe_next(request.args.get("next"))
+            start_session(account)
+            return redirect(target or home_for(account), 303)
+        form.password.errors.append("Email or password is not correct.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def register() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            account = accounts.register_member(
+                db.session,
+                form.email.data,
+                form.password.data,
+                utcnow(),
+                (form.display_name.data or "").strip() or None,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc, "email")
+        else:
+            db.session.commit()
+            start_session(account)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("portal.dashboard"), 303)
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Response | str:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session, current_user, form.current_password.data, form.new_password.data
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc, "new_password")
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(home_for(current_user), 303)
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,205 @@
+"""`flask --app app ...` commands. Each command is one unit of work and commits once."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from loyalty_portal.extensions import db
+from loyalty_portal.models.access import API_SCOPES
+from loyalty_portal.services import accounts, api_keys, expiry, idempotency, pending, tiers
+from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.errors import DomainError
+from loyalty_portal.services.program import load_program
+from loyalty_portal.services.tokens import issue_member_token
+from loyalty_portal.services.verify import verify
+from loyalty_portal.timeutil import utcnow
+
+api_key_cli = AppGroup("api-key", help="Create, list and revoke API keys.")
+points_cli = AppGroup("points", help="Program-wide points jobs (run them from cron).")
+ledger_cli = AppGroup("ledger", help="Check the ledger.")
+tiers_cli = AppGroup("tiers", help="Tier jobs.")
+
+CLI_ACTOR = Actor.system("cli")
+
+
+def _fail(exc: DomainError) -> None:
+    db.session.rollback()
+    raise click.ClickException(exc.message)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.password_option(help="Prompted (twice) when omitted.")
+def create_admin(email: str, password: str) -> None:
+    """Create an administrator login."""
+    try:
+        account = accounts.create_admin(db.session, email, password)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"Admin {account.email} created.")
+
+
+@click.command("create-member")
+@click.argument("email")
+@click.option("--user-id", help="Link to this existing (or new) userId.")
+@click.option("--name", "display_name", help="Display name.")
+@click.password_option(help="Prompted (twice) when omitted.")
+def create_member(email: str, user_id: str | None, display_name: str | None, password: str) -> None:
+    """Create a member and their login."""
+    try:
+        account = accounts.create_member_login(
+            db.session, email, password, utcnow(), user_id=user_id, display_name=display_name
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    assert account.member is not None
+    click.echo(f"Member {account.email} created (userId {account.member.user_id}).")
+
+
+@click.command("seed-demo")
+@click.option("--password", help="Password for every demo login (default: random).")
+@click.option(
+    "--logins-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep the demo logins in this file (mode 600) and print them on later runs.",
+)
+def seed_demo(password: str | None, logins_file: Path | None) -> None:
+    """Seed the demo program when the database is empty (idempotent) and print the logins."""
+    from loyalty_portal.services.demo import seed
+
+    logins = seed(db.session, utcnow(), password=password)
+    if logins is None:
+        click.echo("The database already holds a program; nothing seeded.")
+        if logins_file and logins_file.exists():
+            click.echo(logins_file.read_text().rstrip())
+        return
+    db.session.commit()
+    text = "Demo logins:\n" + "\n".join(f"  {r:<7} {e:<22} {p}" for r, e, p in logins)
+    if logins_file:
+        logins_file.parent.mkdir(parents=True, exist_ok=True)
+        logins_file.touch(mode=0o600)
+        logins_file.write_text(text + "\n")
+    click.echo("Demo program seeded.")
+    click.echo(text)
+
+
+@click.command("token")
+@click.argument("user_id")
+@click.option(
+    "--ttl",
+    default=3600,
+    show_default=True,
+    type=click.IntRange(1, 31 * 86400),
+    help="Lifetime in seconds.",
+)
+def token(user_id: str, ttl: int) -> None:
+    """Print a member JWT for USER_ID, signed as an integrator's backend would."""
+    program = load_program(db.session)
+    click.echo(issue_member_token(user_id, current_app.config["API_SECRET"], program, ttl=ttl))
+
+
+@api_key_cli.command("create")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(API_SCOPES),
+    help="Repeat for several scopes.",
+)
+def api_key_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create an API key; it is printed once and never shown again."""
+    try:
+        key, plain = api_keys.create(db.session, name, list(scopes), CLI_ACTOR, utcnow())
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"API key {key.id} ({key.name}, scopes: {', '.join(key.scopes)}):")
+    click.echo(plain)
+    click.echo("Store it now: it cannot be shown again.", err=True)
+
+
+@api_key_cli.command("list")
+def api_key_list() -> None:
+    """List keys with their scopes and last use."""
+    keys = api_keys.list_keys(db.session)
+    if not keys:
+        click.echo("No API keys yet. Create one with `flask api-key create NAME --scope read`.")
+    for key in keys:
+        state = "revoked" if key.revoked_at else "active"
+        used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "never"
+        click.echo(
+            f"{key.id:>4}  {key.prefix}…  {key.name:<24} {','.join(key.scopes):<28} "
+            f"{state:<8} last used {used}"
+        )
+
+
+@api_key_cli.command("revoke")
+@click.argument("key")
+def api_key_revoke(key: str) -> None:
+    """Revoke KEY (its id or its prefix)."""
+    try:
+        record = api_keys.revoke(db.session, api_keys.find(db.session, key), CLI_ACTOR, utcnow())
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"API key {record.id} ({record.name}) revoked.")
+
+
+@points_cli.command("expire")
+def points_expire() -> None:
+    """Release due pending points, then expire every lot past its date. Idempotent."""
+    now = utcnow()
+    released = pending.release_all_due(db.session, now, load_program(db.session))
+    members, points = expiry.expire_all_due(db.session, now)
+    db.session.commit()
+    click.echo(
+        f"Expired {points:,} points of {members:,} members; released {released:,} pending points."
+    )
+
+
+@tiers_cli.command("recompute")
+def tiers_recompute() -> None:
+    """Recompute every member's tier from the trailing window (run nightly)."""
+    program = load_program(db.session)
+    changed = tiers.recompute_all(db.session, utcnow(), program.tier_window_days)
+    db.session.commit()
+    click.echo(f"{changed:,} members changed tier.")
+
+
+@ledger_cli.command("verify")
+def ledger_verify() -> None:
+    """Recompute every ledger invariant; exit 1 and list the drift if any."""
+    problems = verify(db.session)
+    db.session.rollback()
+    if problems:
+        for problem in problems:
+            click.echo(f"DRIFT: {problem}", err=True)
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo("Ledger OK: balances, lots, stock, limits, redemptions and sources all agree.")
+
+
+@click.command("purge-idempotency")
+def purge_idempotency() -> None:
+    """Delete idempotency records older than the retention window."""
+    hours = current_app.config["IDEMPOTENCY_TTL_HOURS"]
+    removed = idempotency.purge(db.session, utcnow() - timedelta(hours=hours))
+    db.session.commit()
+    click.echo(f"Removed {removed:,} idempotency records older than {hours} hours.")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (create_admin, create_member, seed_demo, token, purge_idempotency):
+        app.cli.add_command(command)
+    for group in (api_key_cli, points_cli, ledger_cli, tiers_cli):
+        app.cli.add_command(group)

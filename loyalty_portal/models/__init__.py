@@ -1,0 +1,33 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from loyalty_portal.models.access import ApiKey, AuditLog, IdempotencyKey
+from loyalty_portal.models.base import Base
+from loyalty_portal.models.catalog import CouponCode, Offer, OfferUserGroup, Shop
+from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, RuleGroupOverride
+from loyalty_portal.models.ledger import LedgerEntry
+from loyalty_portal.models.member import Account, Member
+from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier, UserGroup
+from loyalty_portal.models.redemption import Redemption
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "CouponCode",
+    "EarningRule",
+    "EventLog",
+    "IdempotencyKey",
+    "LedgerEntry",
+    "Member",
+    "MemberUserGroup",
+    "Offer",
+    "OfferUserGroup",
+    "PendingAward",
+    "ProgramSettings",
+    "Redemption",
+    "RuleGroupOverride",
+    "Shop",
+    "Tier",
+    "UserGroup",
+]

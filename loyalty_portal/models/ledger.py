@@ -1,0 +1,76 @@
+"""The append-only points ledger. Positive entries are lots that spending consumes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loyalty_portal.models.base import Base, BigId
+from loyalty_portal.timeutil import utcnow
+
+ENTRY_KINDS = ("earn", "redeem", "refund", "expire", "adjust", "reverse")
+LOT_KINDS = ("earn", "refund", "adjust")
+
+_LIVE_LOT = text("remaining > 0")
+
+
+class LedgerEntry(Base):
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint("delta <> 0", name="delta_non_zero"),
+        CheckConstraint(
+            "kind IN ('earn', 'redeem', 'refund', 'expire', 'adjust', 'reverse')", name="kind"
+        ),
+        CheckConstraint(
+            "remaining IS NULL OR (remaining >= 0 AND remaining <= delta)", name="remaining"
+        ),
+        CheckConstraint(
+            "event_log_id IS NOT NULL OR redemption_id IS NOT NULL OR lot_id IS NOT NULL "
+            "OR actor_account_id IS NOT NULL OR api_key_id IS NOT NULL OR source_note IS NOT NULL",
+            name="has_source",
+        ),
+        Index("ix_ledger_entry_member_time", "member_id", "created_at", "id"),
+        Index("ix_ledger_entry_member_kind_time", "member_id", "kind", "created_at"),
+        Index("ix_ledger_entry_time", "created_at"),
+        Index(
+            "ix_ledger_entry_live_lots",
+            "member_id",
+            "expires_at",
+            sqlite_where=_LIVE_LOT,
+            postgresql_where=_LIVE_LOT,
+        ),
+        Index(
+            "ix_ledger_entry_expiring",
+            "expires_at",
+            sqlite_where=_LIVE_LOT,
+            postgresql_where=_LIVE_LOT,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    delta: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Lots (positive entries) only:
+    expires_at: Mapped[datetime | None]
+    remaining: Mapped[int | None]
+    # Where it came from (at least one):
+    event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"), index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("earning_rule.id"))
+    redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"))
+    actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
+    source_note: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def is_lot(self) -> bool:
+        return self.remaining is not None
+
+    def __repr__(self) -> str:
+        return f"<LedgerEntry {self.id} {self.kind} {self.delta:+d} member={self.member_id}>"

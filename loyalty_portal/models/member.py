@@ -1,0 +1,78 @@
+"""Members (the points holders) and accounts (who logs in)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from loyalty_portal.models.base import Base
+from loyalty_portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from loyalty_portal.models.program import Tier, UserGroup
+
+ROLES = ("member", "admin")
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_non_negative"),
+        CheckConstraint("lifetime_points >= 0", name="lifetime_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    balance: Mapped[int] = mapped_column(default=0)
+    lifetime_points: Mapped[int] = mapped_column(default=0)
+    tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    tier: Mapped[Tier | None] = relationship(lazy="joined")
+    usergroups: Mapped[list[UserGroup]] = relationship(
+        secondary="member_usergroup", order_by="UserGroup.id"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user_id
+
+    def __repr__(self) -> str:
+        return f"<Member {self.user_id} balance={self.balance}>"
+
+
+class Account(UserMixin, Base):
+    """A login. Members may have one; admins need not be members."""
+
+    __tablename__ = "account"
+    __table_args__ = (CheckConstraint("role IN ('member', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), unique=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    member: Mapped[Member | None] = relationship(lazy="joined")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Account {self.email or self.id} {self.role}>"

@@ -1,0 +1,24 @@
+"""Dialect-aware statements the ORM has no portable spelling for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(
+    session: Session, table: Table, values: dict[str, Any], conflict: list[str]
+) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id; the new id, or None if it existed."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).scalar()

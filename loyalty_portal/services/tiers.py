@@ -1,0 +1,82 @@
+"""Tiers from points earned in the program's trailing window."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import LedgerEntry, Member, Tier
+
+
+def tiers_ascending(session: Session) -> list[Tier]:
+    return list(session.scalars(select(Tier).order_by(Tier.threshold)))
+
+
+def points_in_window(session: Session, member_id: int, now: datetime, window_days: int) -> int:
+    stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
+        LedgerEntry.member_id == member_id,
+        LedgerEntry.kind == "earn",
+        LedgerEntry.created_at > now - timedelta(days=window_days),
+        LedgerEntry.created_at <= now,
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
+    reached = [t for t in tiers if t.threshold <= points]
+    return reached[-1] if reached else None
+
+
+def recompute(session: Session, member: Member, now: datetime, window_days: int) -> Tier | None:
+    """Set the member's tier from points earned in the window; returns the tier."""
+    tier = tier_for(
+        points_in_window(session, member.id, now, window_days), tiers_ascending(session)
+    )
+    member.tier = tier
+    return tier
+
+
+def progress(
+    session: Session, member: Member, now: datetime, window_days: int
+) -> dict[str, object]:
+    """Where the member stands: earned in window, current tier, next tier and the gap."""
+    tiers = tiers_ascending(session)
+    earned = points_in_window(session, member.id, now, window_days)
+    current = tier_for(earned, tiers)
+    upcoming = [t for t in tiers if t.threshold > earned]
+    following = upcoming[0] if upcoming else None
+    return {
+        "earned": earned,
+        "tier": current,
+        "next_tier": following,
+        "points_needed": (following.threshold - earned) if following else 0,
+    }
+
+
+def recompute_all(session: Session, now: datetime, window_days: int) -> int:
+    """Recompute every member's tier (a nightly job: tiers fall as the window moves)."""
+    tiers = tiers_ascending(session)
+    earned = dict(
+        session.execute(
+            select(LedgerEntry.member_id, func.sum(LedgerEntry.delta))
+            .where(
+                LedgerEntry.kind == "earn",
+                LedgerEntry.created_at > now - timedelta(days=window_days),
+                LedgerEntry.created_at <= now,
+            )
+            .group_by(LedgerEntry.member_id)
+        ).all()
+    )
+    changed = 0
+    members = session.execute(
+        select(Member.id, Member.tier_id).where(Member.erased_at.is_(None))
+    ).all()
+    for member_id, tier_id in members:
+        tier = tier_for(int(earned.get(member_id, 0)), tiers)
+        if tier_id != (tier.id if tier else None):
+            session.get_one(Member, member_id).tier = tier
+            changed += 1
+    session.flush()
+    return changed
