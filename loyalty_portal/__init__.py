@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from loyalty_portal.admin import bp as admin_bp
+    from loyalty_portal.api import register_api
     from loyalty_portal.auth import bp as auth_bp
     from loyalty_portal.health import bp as health_bp
     from loyalty_portal.portal import bp as portal_bp
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

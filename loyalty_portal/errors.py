@@ -113,7 +113,21 @@ def handle_unexpected(exc: Exception) -> Any:
     return _html(500, "Something went wrong", "The error has been logged. Please try again.")
 
 
+def handle_stored_refusal(exc: Any) -> Any:
+    """A refusal replayed for a retried Idempotency-Key: same status and body as the first."""
+    db.session.rollback()
+    if is_api_request():
+        response = jsonify(exc.body)
+        response.status_code = exc.status
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    return _html(exc.status, "That didn’t work", exc.body.get("error", {}).get("message", ""))
+
+
 def register_error_handlers(app: Flask) -> None:
+    from loyalty_portal.idempotent import StoredRefusal
+
+    app.register_error_handler(StoredRefusal, handle_stored_refusal)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -38,21 +39,25 @@ def recompute(session: Session, member: Member, now: datetime, window_days: int)
     return tier
 
 
-def progress(
-    session: Session, member: Member, now: datetime, window_days: int
-) -> dict[str, object]:
-    """Where the member stands: earned in window, current tier, next tier and the gap."""
-    tiers = tiers_ascending(session)
+@dataclass(frozen=True)
+class TierProgress:
+    earned: int
+    tier: Tier | None
+    next_tier: Tier | None
+    points_needed: int
+
+
+def progress(session: Session, member: Member, now: datetime, window_days: int) -> TierProgress:
+    """Where the member stands: earned in window, the tier it gives, the next tier and the gap."""
+    ladder = tiers_ascending(session)
     earned = points_in_window(session, member.id, now, window_days)
-    current = tier_for(earned, tiers)
-    upcoming = [t for t in tiers if t.threshold > earned]
-    following = upcoming[0] if upcoming else None
-    return {
-        "earned": earned,
-        "tier": current,
-        "next_tier": following,
-        "points_needed": (following.threshold - earned) if following else 0,
-    }
+    following = next((t for t in ladder if t.threshold > earned), None)
+    return TierProgress(
+        earned=earned,
+        tier=tier_for(earned, ladder),
+        next_tier=following,
+        points_needed=(following.threshold - earned) if following else 0,
+    )
 
 
 def recompute_all(session: Session, now: datetime, window_days: int) -> int:
