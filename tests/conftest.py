@@ -76,6 +76,12 @@ def _push_request_context() -> None:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client that keeps no context between requests (pytest-flask's would)."""
+    return app.test_client()
+
+
+@pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
