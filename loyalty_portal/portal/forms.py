@@ -4,12 +4,24 @@ GET filters of the history and the catalog (no CSRF: they change nothing)."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, HiddenField, IntegerField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
 from loyalty_portal.services.history import PORTAL_TYPES
+
+try:  # wtforms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover (older wtforms)
+    SelectChoice = None
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    if SelectChoice is None:  # pragma: no cover
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def new_idempotency_key() -> str:
@@ -37,7 +49,7 @@ assert set(HISTORY_TYPE_LABELS) == set(PORTAL_TYPES)
 class HistoryFilterForm(Form):
     type = SelectField(
         "Type",
-        choices=[("", "All types"), *HISTORY_TYPE_LABELS.items()],
+        choices=choices([("", "All types"), *HISTORY_TYPE_LABELS.items()]),
         default="",
         validators=[Optional()],
     )
@@ -61,11 +73,15 @@ TYPE_CHOICES = [("", "Any type"), ("LOCAL", "In store"), ("ONLINE", "Online")]
 
 
 class CatalogFilterForm(Form):
-    show = SelectField("Show", choices=SHOW_CHOICES, default="all", validators=[Optional()])
-    shop = SelectField("Shop", choices=[("", "All shops")], default="", validators=[Optional()])
-    type = SelectField("Type", choices=TYPE_CHOICES, default="", validators=[Optional()])
+    show = SelectField(
+        "Show", choices=choices(SHOW_CHOICES), default="all", validators=[Optional()]
+    )
+    shop = SelectField(
+        "Shop", choices=choices([("", "All shops")]), default="", validators=[Optional()]
+    )
+    type = SelectField("Type", choices=choices(TYPE_CHOICES), default="", validators=[Optional()])
     page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
 
     def with_shops(self, shops: list[tuple[str, str]]) -> CatalogFilterForm:
-        self.shop.choices = [("", "All shops"), *shops]
+        self.shop.choices = choices([("", "All shops"), *shops])
         return self
