@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -54,6 +54,7 @@ def logged_in_member(
     client: FlaskClient, make: Factories, email: str = "ann@example.com", **fields: Any
 ) -> Account:
     account = make.member_login(email, **fields)
+    as_new_request()
     response = client.post(
         "/auth/login", data={"email": email, "password": "correct-horse-battery"}
     )
@@ -100,6 +101,19 @@ def text_of(html: str) -> str:
     """The visible text, whitespace collapsed (for asserting what a member reads)."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").strip()
+
+
+def as_new_request() -> None:
+    """Forget what the test's long-lived app context cached in `g` during earlier requests
+    (the logged-in user, program settings, CSRF token), as a real next request would.
+
+    pytest-flask keeps one app context for the whole test (PITFALLS), so without this a
+    second client would act as the first one's user and counts would miss per-request
+    queries.
+    """
+    if has_app_context():
+        for name in ("_login_user", "program", "csrf_token"):
+            g.pop(name, None)
 
 
 @contextmanager
