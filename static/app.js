@@ -52,14 +52,9 @@
     showCopyButtons(document);
     if (!window.htmx) return;
 
-    // New content: reveal copy buttons and move focus where the swap asks for it.
+    // New content: reveal its copy buttons. (htmx itself focuses [autofocus] in a swap.)
     document.body.addEventListener("htmx:load", (event) => {
-      if (event.detail.elt === document.body) return;
-      showCopyButtons(event.detail.elt.parentElement || event.detail.elt);
-      const target = event.detail.elt.matches("[data-autofocus]")
-        ? event.detail.elt
-        : event.detail.elt.querySelector("[data-autofocus]");
-      if (target) target.focus();
+      if (event.detail.elt !== document.body) showCopyButtons(event.detail.elt.parentElement || event.detail.elt);
     });
 
     // htmx 2 does not swap 4xx/5xx answers: say what went wrong instead of doing nothing.
