@@ -8,8 +8,17 @@ from flask import render_template, request
 
 
 def is_htmx() -> bool:
-    """A request made by htmx (not a boosted full-page navigation)."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+    """A request made by htmx for a fragment (not a boosted page or a history restore).
+
+    base.html turns htmx's history cache off (it would keep balances and coupon codes in
+    localStorage after logout), so going back reloads the full page.
+    """
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and not headers.get("HX-Boosted")
+        and not headers.get("HX-History-Restore-Request")
+    )
 
 
 def page_or_fragment(page: str, fragment: str, **context: Any) -> str:

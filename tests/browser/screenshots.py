@@ -10,6 +10,7 @@ The PNGs go to static/screenshots/ (the README shows them).
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import tempfile
 import threading
@@ -106,6 +107,7 @@ def _redeemed(page: object, path: Path) -> Path:
 
 
 def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "static" / "screenshots")
     parser.add_argument("--member", default="bob@example.com")

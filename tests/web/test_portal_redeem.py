@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from loyalty_portal.models import Offer
-from loyalty_portal.services import redemption
+from loyalty_portal.portal import rewards
+from loyalty_portal.services import adjustments, idempotency, redemption
 from loyalty_portal.services.actors import Actor
 from loyalty_portal.services.members import get_member
 from loyalty_portal.timeutil import utcnow
@@ -171,8 +172,6 @@ def test_a_retried_refusal_is_replayed_not_redeemed(app, client, make):
     assert "You need 100 more points." in text_of(redeem(client, "bike").get_data(as_text=True))
 
     def top_up(session):
-        from loyalty_portal.services import adjustments
-
         member = get_member(session, account.member.user_id)
         adjustments.adjust(
             session, member, 200, reason="gift", actor=Actor.system("t"), now=utcnow()
@@ -221,3 +220,21 @@ def test_an_inactive_offer_is_refused(app, client, make):
         redeem(client, "old").get_data(as_text=True)
     )
     assert balance_of(app, account.member_id) == 100
+
+
+def test_a_retry_while_the_first_is_still_running_says_so(app, client, make, monkeypatch):
+    monkeypatch.setattr(rewards, "IN_PROGRESS_WAIT_SECONDS", 0.3)
+    make.offer("coffee", title="Coffee", cost=100)
+    account = logged_in_member(client, make, balance=1000, user_id="ann")
+    request_hash = idempotency.fingerprint(
+        "POST", "/portal/rewards/coffee/redeem", {"offerId": "coffee"}
+    )
+    write(
+        app,
+        lambda s: idempotency.claim(
+            s, "user:ann", KEY, request_hash, utcnow(), timedelta(minutes=1)
+        ),
+    )
+    html = redeem(client, "coffee").get_data(as_text=True)
+    assert "Not redeemed. Already being redeemed: check My rewards in a moment." in text_of(html)
+    assert redemptions_of(app, account.member_id) == []
