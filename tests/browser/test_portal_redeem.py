@@ -149,3 +149,16 @@ def test_keyboard_alone_can_redeem(app, page, make):
     page.keyboard.press("Enter")
     page.get_by_test_id("coupon-code").wait_for()
     assert page.evaluate("document.activeElement.id") == "offer-coffee-title"  # focus kept
+
+
+def test_when_the_session_has_ended_redeem_leads_to_the_login_page(app, page, make):
+    make.offer("coffee", title="Free coffee", cost=150)
+    account = make.member_login("ann@example.com", balance=1000)
+    login(page, "ann@example.com")
+    page.goto("/portal/rewards")
+    page.context.clear_cookies()  # logged out elsewhere, or the session expired
+    accept_confirmations(page)
+    page.get_by_test_id("redeem-button").click()
+    page.wait_for_url(re.compile(r".*/auth/login\?next=/portal/rewards$"))
+    assert page.get_by_role("heading", name="Log in").is_visible()
+    assert redemptions_of(app, account.member_id) == []

@@ -85,3 +85,14 @@ def test_member_start_page_and_nav(client, make):
     html = client.get("/portal/history").get_data(as_text=True)
     assert '<a href="/portal/history" aria-current="page">History</a>' in html
     assert 'href="/admin/"' not in html
+
+
+def test_an_htmx_request_after_the_session_ended_moves_the_whole_page_to_login(client, make):
+    make.offer("coffee", cost=10)
+    response = client.post(
+        "/portal/rewards/coffee/redeem",
+        data={"idempotency_key": "k" * 10},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/portal/rewards?shop=a"},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/auth/login?next=/portal/rewards?shop%3Da"
