@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from sqlalchemy import select
 
 from loyalty_portal.models import Account, Member
 from loyalty_portal.services.program import load_program
@@ -44,8 +45,9 @@ def test_form_token_creates_the_member_and_lands_in_the_portal(app, client):
     page = client.get("/portal/")
     assert page.status_code == 200 and "Hello, ext-42" in page.get_data(as_text=True)
     assert members_named(app, "ext-42") == 1
-    account = read(app, lambda s: s.query(Account).one())
-    assert account.role == "member" and account.email is None and account.password_hash is None
+    account = read(app, lambda s: s.execute(
+        select(Account.role, Account.email, Account.password_hash)).one())
+    assert tuple(account) == ("member", None, None)
 
 
 def test_json_token_and_an_existing_member(app, client, make):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 
 from tests.web.portal_support import (
     HTMX,
@@ -30,10 +29,6 @@ def login_with_csrf(client, make):
         data={"email": "ann@example.com", "password": "correct-horse-battery", "csrf_token": token},
     )
     assert response.status_code == 303
-    # pytest-flask keeps one app context for the whole test, so `g` outlives requests
-    # (PITFALLS); Flask-WTF caches the signed token there. Logging in starts a new
-    # session, so drop the cached token as a real next request would.
-    g.pop("csrf_token", None)
     return account
 
 

@@ -84,10 +84,11 @@ def bulk_rows_removed(app):
     foreign keys off (outside a transaction, so the PRAGMA applies) it takes a moment.
     """
     yield
-    db.session.rollback()
-    if db.engine.dialect.name != "sqlite":
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
         return  # PostgreSQL: the reset's TRUNCATE is fast
-    raw = db.engine.raw_connection()
+    raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA foreign_keys=OFF")
