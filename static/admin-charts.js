@@ -49,10 +49,14 @@
       { label: "Events", data: s.events },
     ]));
     const titles = d.offers.map((o) => o.title);
-    draw("offers", lines(titles, [
+    const offers = lines(titles, [
       { label: "Redemptions", data: d.offers.map((o) => o.redeemed) },
       { label: "Points spent", data: d.offers.map((o) => o.points) },
-    ], { type: "bar", horizontal: true }));
+    ], { type: "bar", horizontal: true });
+    // Counts and points differ by orders of magnitude: one axis each.
+    offers.data.datasets[1].xAxisID = "points";
+    offers.options.scales.points = { position: "top", beginAtZero: true, grid: { drawOnChartArea: false } };
+    draw("offers", offers);
     draw("funnel", lines(titles, [
       { label: "Redeemed", data: d.offers.map((o) => o.redeemed) },
       { label: "Code issued", data: d.offers.map((o) => o.issued) },
