@@ -25,7 +25,7 @@ class OfferForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     image_url = StringField("Image URL", validators=[Optional(), Length(max=500)])
-    type = SelectField("Type", choices=[(t, t.title()) for t in OFFER_TYPES])
+    type = SelectField("Type", choices={t: t.title() for t in OFFER_TYPES})
     shop_id = SelectField("Shop", coerce=optional_str, validate_choice=False)
     cost = IntegerField("Cost in points", validators=[DataRequired()])
     stock = IntegerField("Stock left", validators=[Optional()], description="Empty: unlimited.")
@@ -38,11 +38,11 @@ class OfferForm(FlaskForm):
     usergroup_ids = CheckboxList("Only for these user groups (none: everyone)")
     fulfilment = SelectField(
         "Fulfilment",
-        choices=[
-            ("auto", "Automatic: a code is generated at once"),
-            ("pool", "Code pool: the next uploaded code"),
-            ("manual", "Manual: an admin issues the code"),
-        ],
+        choices={
+            "auto": "Automatic: a code is generated at once",
+            "pool": "Code pool: the next uploaded code",
+            "manual": "Manual: an admin issues the code",
+        },
     )
     coupon_valid_days = IntegerField(
         "Coupon valid for (days)",
@@ -56,7 +56,7 @@ class OfferForm(FlaskForm):
 class ShopForm(FlaskForm):
     id = StringField("Shop id", validators=[DataRequired(), Length(max=64)])
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    status = SelectField("Status", choices=[("ACTIVE", "Active"), ("INACTIVE", "Inactive")])
+    status = SelectField("Status", choices={"ACTIVE": "Active", "INACTIVE": "Inactive"})
     logo = StringField("Logo URL", validators=[Optional(), Length(max=500)])
     image = StringField("Image URL", validators=[Optional(), Length(max=500)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])

@@ -7,16 +7,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
-from loyalty_portal.services.exports import KINDS
-
 
 class ExportForm(FlaskForm):
     kind = SelectField(
         "What",
-        choices=[
-            (k, {"members": "Members", "ledger": "Ledger entries", "redemptions": "Redemptions"}[k])
-            for k in KINDS
-        ],
+        choices={"members": "Members", "ledger": "Ledger entries", "redemptions": "Redemptions"},
     )
     start = DateField("From", validators=[Optional()], description="Empty: from the start.")
     end = DateField("To (inclusive)", validators=[Optional()], description="Empty: up to now.")

@@ -21,4 +21,4 @@ class ApiKeyForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired(), Length(max=120)], description="Who or what uses it."
     )
-    scopes = CheckboxList("Scopes", choices=[(s, SCOPE_LABELS.get(s, s)) for s in API_SCOPES])
+    scopes = CheckboxList("Scopes", choices={s: SCOPE_LABELS.get(s, s) for s in API_SCOPES})

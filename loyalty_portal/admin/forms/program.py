@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-GROUP_STATUS_CHOICES = [("ACTIVE", "Active"), ("INACTIVE", "Inactive")]
+GROUP_STATUS_CHOICES = {"ACTIVE": "Active", "INACTIVE": "Inactive"}
 
 
 class TierForm(FlaskForm):
@@ -52,12 +52,12 @@ class SettingsForm(FlaskForm):
     )
     expiry_policy = SelectField(
         "Points expire (default)",
-        choices=[
-            ("never", "Never"),
-            ("days", "After a number of days"),
-            ("end_of_month", "At the end of the month"),
-            ("end_of_year", "At the end of the year"),
-        ],
+        choices={
+            "never": "Never",
+            "days": "After a number of days",
+            "end_of_month": "At the end of the month",
+            "end_of_year": "At the end of the year",
+        },
     )
     expiry_days = IntegerField("Expiry days", validators=[Optional()])
     pending_days = IntegerField(

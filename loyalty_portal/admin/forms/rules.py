@@ -20,13 +20,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL
 
-EXPIRY_CHOICES = [
-    ("program", "The program's default"),
-    ("never", "Never"),
-    ("days", "After a number of days"),
-    ("end_of_month", "At the end of the month"),
-    ("end_of_year", "At the end of the year"),
-]
+EXPIRY_CHOICES = {
+    "program": "The program's default",
+    "never": "Never",
+    "days": "After a number of days",
+    "end_of_month": "At the end of the month",
+    "end_of_year": "At the end of the year",
+}
 
 
 class OverrideForm(Form):
@@ -47,11 +47,11 @@ class RuleForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     type = SelectField(
         "Type",
-        choices=[
-            ("FIX", "FIX: the same points every time"),
-            ("CONDITIONAL", "CONDITIONAL: points when a value reaches a threshold"),
-            ("TRANSACTION", "TRANSACTION: points per unit of a value"),
-        ],
+        choices={
+            "FIX": "FIX: the same points every time",
+            "CONDITIONAL": "CONDITIONAL: points when a value reaches a threshold",
+            "TRANSACTION": "TRANSACTION: points per unit of a value",
+        },
     )
     points = IntegerField("Points", validators=[Optional()], description="FIX and CONDITIONAL.")
     points_per_unit = DecimalField(
@@ -72,13 +72,7 @@ class RuleForm(FlaskForm):
     cap_count = IntegerField("Completions allowed", validators=[Optional()])
     cap_period = SelectField(
         "per",
-        choices=[
-            ("", "No limit"),
-            ("day", "Day"),
-            ("week", "Week"),
-            ("month", "Month"),
-            ("ever", "Ever"),
-        ],
+        choices={"": "No limit", "day": "Day", "week": "Week", "month": "Month", "ever": "Ever"},
     )
     active_from = DateTimeLocalField("Active from", format=DATETIME_LOCAL, validators=[Optional()])
     active_until = DateTimeLocalField(

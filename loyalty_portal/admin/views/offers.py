@@ -63,11 +63,11 @@ def _choices(form: OfferForm) -> OfferForm:
     shops = db.session.scalars(select(Shop).order_by(Shop.name)).all()
     tiers = db.session.scalars(select(Tier).order_by(Tier.threshold)).all()
     groups = db.session.scalars(select(UserGroup).order_by(UserGroup.id)).all()
-    form.shop_id.choices = [("", "No shop")] + [(s.id, s.name) for s in shops]
-    form.min_tier_id.choices = [("", "Any tier")] + [
-        (str(t.id), f"{t.name} ({t.threshold:,}+)") for t in tiers
-    ]
-    form.usergroup_ids.choices = [(g.id, g.display_title()) for g in groups]
+    form.shop_id.choices = {"": "No shop"} | {s.id: s.name for s in shops}
+    form.min_tier_id.choices = {"": "Any tier"} | {
+        str(t.id): f"{t.name} ({t.threshold:,}+)" for t in tiers
+    }
+    form.usergroup_ids.choices = {g.id: g.display_title() for g in groups}
     return form
 
 
