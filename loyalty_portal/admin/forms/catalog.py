@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL, CheckboxList, optional_int, optional_str
 from loyalty_portal.models.catalog import OFFER_TYPES
@@ -27,7 +27,7 @@ class OfferForm(FlaskForm):
     image_url = StringField("Image URL", validators=[Optional(), Length(max=500)])
     type = SelectField("Type", choices={t: t.title() for t in OFFER_TYPES})
     shop_id = SelectField("Shop", coerce=optional_str, validate_choice=False)
-    cost = IntegerField("Cost in points", validators=[DataRequired()])
+    cost = IntegerField("Cost in points", validators=[InputRequired()])
     stock = IntegerField("Stock left", validators=[Optional()], description="Empty: unlimited.")
     limit_per_member = IntegerField(
         "Limit per member", validators=[Optional()], description="Empty: no limit."
