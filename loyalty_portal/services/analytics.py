@@ -72,10 +72,10 @@ def check_range(first: date, last: date) -> None:
         )
 
 
-def refresh_snapshot(session: Session, state: StatsState, now: datetime) -> None:
+def refresh_snapshot(session: Session, state: StatsState, now: datetime) -> bool:
     """Members per tier and in total (a full count, so at most every SNAPSHOT_AGE)."""
     if state.snapshot_at is not None and now - state.snapshot_at < SNAPSHOT_AGE:
-        return
+        return False
     rows = session.execute(
         select(Member.tier_id, func.count())
         .where(Member.erased_at.is_(None))
@@ -86,16 +86,17 @@ def refresh_snapshot(session: Session, state: StatsState, now: datetime) -> None
         "members": sum(int(n) for _, n in rows),
     }
     state.snapshot_at = now
+    return True
 
 
-def refresh(session: Session, now: datetime, *, max_age: timedelta) -> StatsState:
-    """Bring rollups and snapshot up to date (the caller commits); returns the state."""
+def refresh(session: Session, now: datetime, *, max_age: timedelta) -> tuple[StatsState, bool]:
+    """Bring rollups and snapshot up to date; returns the state and whether to commit."""
     tz = load_program(session).timezone
-    analytics_rollup.refresh(session, tz, now, max_age=max_age)
-    state = session.get_one(StatsState, 1)
-    refresh_snapshot(session, state, now)
-    session.flush()
-    return state
+    state, changed = analytics_rollup.refresh(session, tz, now, max_age=max_age)
+    if changed:
+        changed = refresh_snapshot(session, state, now) or changed
+        session.flush()
+    return state, changed
 
 
 def dashboard(session: Session, first: date, last: date, state: StatsState) -> Dashboard:

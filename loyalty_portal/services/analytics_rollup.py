@@ -154,22 +154,39 @@ def days_to_compute(session: Session, state: StatsState, tz: ZoneInfo, now: date
     return wanted | {local_day(at, tz) for at in backdated}
 
 
-def refresh(session: Session, tz: ZoneInfo, now: datetime, *, max_age: timedelta) -> int:
-    """Bring the rollups up to date unless a refresh ran within `max_age`; days recomputed."""
+def is_fresh(state: StatsState | None, tz: ZoneInfo, now: datetime, max_age: timedelta) -> bool:
+    return (
+        state is not None
+        and state.timezone == tz.key
+        and state.refreshed_at is not None
+        and now - state.refreshed_at < max_age
+    )
+
+
+def refresh(
+    session: Session, tz: ZoneInfo, now: datetime, *, max_age: timedelta
+) -> tuple[StatsState, bool]:
+    """Bring the rollups up to date unless a refresh ran within `max_age`.
+
+    Returns the state row and whether anything was recomputed. A fresh state is read
+    without a lock; otherwise the row is locked and checked again, so concurrent
+    dashboards wait for one refresh instead of repeating it.
+    """
+    state = session.get(StatsState, 1)
+    if state is not None and is_fresh(state, tz, now, max_age):
+        return state, False
     state = lock_state(session, tz)
+    if is_fresh(state, tz, now, max_age):
+        return state, False
     if state.timezone != tz.key:  # days are calendar days of the program's zone: rebuild
         session.execute(delete(StatsOfferDay))
         session.execute(delete(StatsDay))
         state.timezone, state.ledger_watermark, state.pending_seen_at = tz.key, 0, None
         state.refreshed_at = None
-    if state.refreshed_at is not None and now - state.refreshed_at < max_age:
-        return 0
     newest = int(session.scalar(select(func.coalesce(func.max(LedgerEntry.id), 0))) or 0)
-    first_build = state.refreshed_at is None and state.ledger_watermark == 0
-    if first_build:
+    if state.refreshed_at is None and state.ledger_watermark == 0:  # the first build
         state.ledger_watermark = max(0, newest - FIRST_BUILD_MARGIN)
-    days = days_to_compute(session, state, tz, now)
-    for day in sorted(days):
+    for day in sorted(days_to_compute(session, state, tz, now)):
         compute_day(session, day, tz, now)
     if state.pending_seen_at is not None and now - state.pending_seen_at >= GRACE:
         state.ledger_watermark = max(state.ledger_watermark, state.pending_watermark)
@@ -178,4 +195,4 @@ def refresh(session: Session, tz: ZoneInfo, now: datetime, *, max_age: timedelta
         state.pending_watermark, state.pending_seen_at = newest, now
     state.refreshed_at = now
     session.flush()
-    return len(days)
+    return state, True

@@ -52,8 +52,9 @@ def dashboard() -> tuple[str, int]:
     last = parse_day(request.args.get("to")) or today
     if first is None or days:
         first = last - timedelta(days=(days if days in PRESETS else 30) - 1)
-    state = analytics.refresh(db.session, now, max_age=_max_age())
-    db.session.commit()
+    state, changed = analytics.refresh(db.session, now, max_age=_max_age())
+    if changed:
+        db.session.commit()
     error, status = None, 200
     try:
         board = analytics.dashboard(db.session, first, last, state)
