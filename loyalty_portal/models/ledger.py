@@ -41,6 +41,14 @@ class LedgerEntry(Base):
             sqlite_where=_LIVE_LOT,
             postgresql_where=_LIVE_LOT,
         ),
+        # Expiry entries point at their lot; deleting or checking a lot finds them by index
+        # (without it, SQLite's foreign-key check scans the whole table per deleted row).
+        Index(
+            "ix_ledger_entry_lot",
+            "lot_id",
+            sqlite_where=text("lot_id IS NOT NULL"),
+            postgresql_where=text("lot_id IS NOT NULL"),
+        ),
         Index(
             "ix_ledger_entry_expiring",
             "expires_at",

@@ -1,4 +1,5 @@
-"""analytics rollups (stats_day, stats_offer_day, stats_state) and the indexes they read by
+"""analytics rollups (stats_day, stats_offer_day, stats_state), the indexes they read by,
+and an index on ledger_entry.lot_id
 
 Revision ID: 0002
 Revises: 0001
@@ -59,6 +60,9 @@ def upgrade():
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index('ix_member_created', ['created_at'], unique=False)
 
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entry_lot', ['lot_id'], unique=False, postgresql_where=sa.text('lot_id IS NOT NULL'), sqlite_where=sa.text('lot_id IS NOT NULL'))
+
     with op.batch_alter_table('redemption', schema=None) as batch_op:
         batch_op.create_index('ix_redemption_cancelled', ['cancelled_at'], unique=False, postgresql_where=sa.text('cancelled_at IS NOT NULL'), sqlite_where=sa.text('cancelled_at IS NOT NULL'))
         batch_op.create_index('ix_redemption_fulfilled', ['fulfilled_at'], unique=False, postgresql_where=sa.text('fulfilled_at IS NOT NULL'), sqlite_where=sa.text('fulfilled_at IS NOT NULL'))
@@ -75,6 +79,9 @@ def downgrade():
         batch_op.drop_index('ix_redemption_time')
         batch_op.drop_index('ix_redemption_fulfilled', postgresql_where=sa.text('fulfilled_at IS NOT NULL'), sqlite_where=sa.text('fulfilled_at IS NOT NULL'))
         batch_op.drop_index('ix_redemption_cancelled', postgresql_where=sa.text('cancelled_at IS NOT NULL'), sqlite_where=sa.text('cancelled_at IS NOT NULL'))
+
+    with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_ledger_entry_lot', postgresql_where=sa.text('lot_id IS NOT NULL'), sqlite_where=sa.text('lot_id IS NOT NULL'))
 
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_index('ix_member_created')
