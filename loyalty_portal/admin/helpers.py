@@ -114,3 +114,10 @@ def read_text_upload(field: Any, max_bytes: int = 5 * 1024 * 1024) -> str | None
     except UnicodeDecodeError:
         field.errors = ["The file is not UTF-8 text (save it as CSV UTF-8)."]
         return None
+
+
+def show_refusal(form: Any, exc: Any, default_field: str) -> None:
+    """Put a service's sentence (not its terse per-field codes) next to the field it names."""
+    names = [name for name in (exc.details or {}) if name in form]
+    field = form[names[0] if names else default_field]
+    field.errors = [*field.errors, exc.message]

@@ -40,7 +40,10 @@ def test_create_a_key_shows_it_once(client, admin):
 
 def test_key_form_validation(client, admin):
     response = client.post("/admin/api-keys", data={"name": "No scopes"})
-    assert b"at least one" in response.data and b'value="No scopes"' in response.data
+    assert (
+        b"Scopes must be some of: events, users, redeem, read." in response.data
+        and b'value="No scopes"' in response.data
+    )
     assert db.session.query(ApiKey).count() == 0
 
 

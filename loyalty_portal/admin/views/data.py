@@ -6,7 +6,7 @@ from flask import Response, render_template, request, stream_with_context
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.data import ExportForm, ImportForm
-from loyalty_portal.admin.helpers import admin_actor, read_text_upload
+from loyalty_portal.admin.helpers import admin_actor, read_text_upload, show_refusal
 from loyalty_portal.extensions import db
 from loyalty_portal.forms import show_errors
 from loyalty_portal.services import audit, exports, imports
@@ -30,7 +30,7 @@ def export() -> Response | tuple[str, int]:
         try:
             start, end = day_range(form.start.data, form.end.data, program_zone())
         except ValidationFailed as exc:
-            show_errors(form, exc, "start")
+            show_refusal(form, exc, "start")
         else:
             kind = form.kind.data
             now = utcnow()

@@ -8,9 +8,8 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.keys import ApiKeyForm
-from loyalty_portal.admin.helpers import admin_actor, paginate
+from loyalty_portal.admin.helpers import admin_actor, paginate, show_refusal
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import ApiKey
 from loyalty_portal.services import api_keys
 from loyalty_portal.services.errors import ValidationFailed
@@ -44,7 +43,7 @@ def api_key_create() -> Response:
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            show_errors(form, exc, "name")
+            show_refusal(form, exc, "name")
         else:
             db.session.commit()
             return _page(ApiKeyForm(formdata=None), created=key, plain=plain)
