@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 from flask import request, url_for
@@ -73,6 +73,14 @@ def sort_order(columns: dict[str, Any], default: str) -> tuple[str, list[Any]]:
     column = columns[key]
     clauses = [column.desc() if wanted.startswith("-") else column.asc()]
     return wanted, clauses
+
+
+def parse_day(value: str | None) -> date | None:
+    """A YYYY-MM-DD query argument as a date; anything else is None."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def to_utc(local: datetime | None) -> datetime | None:

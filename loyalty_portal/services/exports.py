@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, aliased
 from loyalty_portal.models import Account, EarningRule, LedgerEntry, Member, Offer, Redemption, Tier
 
 BATCH = 1000
-KINDS = ("members", "ledger", "redemptions")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

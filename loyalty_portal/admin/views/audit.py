@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template, request
 
 from loyalty_portal.admin import bp
-from loyalty_portal.admin.helpers import paginate, sort_order
+from loyalty_portal.admin.helpers import paginate, parse_day, sort_order
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog
 from loyalty_portal.services import audit_log
@@ -16,13 +14,6 @@ from loyalty_portal.services.history import day_range
 from loyalty_portal.templating import program_zone
 
 SORTS = {"time": AuditLog.created_at, "action": AuditLog.action, "actor": AuditLog.actor}
-
-
-def parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("/audit")

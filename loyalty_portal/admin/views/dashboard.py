@@ -9,7 +9,7 @@ import click
 from flask import current_app, render_template, request
 
 from loyalty_portal.admin import bp
-from loyalty_portal.admin.views.audit import parse_day
+from loyalty_portal.admin.helpers import parse_day
 from loyalty_portal.extensions import db
 from loyalty_portal.services import analytics
 from loyalty_portal.services.errors import ValidationFailed
