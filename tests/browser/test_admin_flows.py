@@ -16,29 +16,24 @@ from loyalty_portal.timeutil import utcnow
 from tests.browser.conftest import login
 
 
-def member_redeems(user_id: str, offer_id: str) -> str:
-    """What the portal's redeem button does (rewards page not in this branch yet).
-
-    Returns the coupon id. The test's session must not stay in a transaction while the
-    live server writes: on SQLite even a read holds the write lock (BEGIN IMMEDIATE).
-    """
-    member = db.session.query(Member).filter_by(user_id=user_id).one()
-    coupon = redemption.redeem(
-        db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id)
-    )
-    coupon_id = coupon.id
-    db.session.commit()
-    return coupon_id
+def member_redeems(app, user_id: str, offer_id: str) -> str:
+    """What the portal's redeem button does (rewards page not in this branch yet)."""
+    with app.app_context():
+        member = db.session.query(Member).filter_by(user_id=user_id).one()
+        coupon = redemption.redeem(
+            db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id)
+        )
+        db.session.commit()
+        return coupon.id
 
 
-def coupon_status(coupon_id: str) -> tuple[str, str | None]:
-    coupon = db.session.get(Redemption, coupon_id)
-    status = (coupon.status, coupon.code)
-    db.session.rollback()
-    return status
+def coupon_status(app, coupon_id: str) -> tuple[str, str | None]:
+    with app.app_context():
+        coupon = db.session.get(Redemption, coupon_id)
+        return coupon.status, coupon.code
 
 
-def test_admin_creates_an_offer_and_a_member_redeems_it(new_page, make):
+def test_admin_creates_an_offer_and_a_member_redeems_it(app, new_page, make):
     make.admin("root@example.com")
     make.member_login("mia@example.com", user_id="mia", balance=500)
     admin = new_page()
@@ -56,7 +51,7 @@ def test_admin_creates_an_offer_and_a_member_redeems_it(new_page, make):
 
     # TODO(lead, after merging the portal): the member opens the rewards page, sees
     # "Tote bag" for 300 points and presses Redeem; replace member_redeems() with that.
-    member_redeems("mia", "tote")
+    member_redeems(app, "mia", "tote")
     member = new_page()
     login(member, "mia@example.com")
     assert member.get_by_test_id("balance").inner_text() == "200"
@@ -67,11 +62,11 @@ def test_admin_creates_an_offer_and_a_member_redeems_it(new_page, make):
     assert admin.get_by_test_id("redemptions").inner_text() == "1"
 
 
-def test_admin_issues_a_manual_redemption_inline(new_page, make):
+def test_admin_issues_a_manual_redemption_inline(app, new_page, make):
     make.admin("root@example.com")
     make.member_login("mia@example.com", user_id="mia", balance=500)
     make.offer("session", title="Styling session", cost=200, fulfilment="manual")
-    coupon_id = member_redeems("mia", "session")
+    coupon_id = member_redeems(app, "mia", "session")
     admin = new_page()
     login(admin, "root@example.com")
     admin.get_by_role("link", name="Fulfilment").click()
@@ -83,7 +78,7 @@ def test_admin_issues_a_manual_redemption_inline(new_page, make):
     row.get_by_text("Issued code STYLE-42.").wait_for()
     assert row.get_by_test_id("code").inner_text() == "STYLE-42"
     assert admin.url == url  # swapped in place, no page load
-    assert coupon_status(coupon_id) == ("ACTIVE", "STYLE-42")
+    assert coupon_status(app, coupon_id) == ("ACTIVE", "STYLE-42")
 
     # TODO(lead, after merging the portal): the member opens their coupons and sees
     # STYLE-42 on the "Styling session" coupon.
@@ -95,7 +90,6 @@ def test_admin_issues_a_manual_redemption_inline(new_page, make):
 def test_try_it_panel_answers_in_place(new_page, make):
     make.admin("root@example.com")
     rule_id = make.rule("purchase", title="Purchase", type="TRANSACTION", points_per_unit=2).id
-    db.session.rollback()  # reading the id began a transaction; SQLite would stay locked
     admin = new_page()
     login(admin, "root@example.com")
     admin.goto(f"/admin/rules/{rule_id}")

@@ -27,20 +27,22 @@ def program(app: Flask, make: Any) -> dict[str, str]:
     make.offer("coffee", cost=50, shop_id="cafe", fulfilment="manual")
     make.member("ann", balance=500)
     key, _ = make.api_key(["read"])
-    # Tests share the app context (and db.session) with the requests they make.
-    ann = db.session.query(Member).filter_by(user_id="ann").one()
-    coupon = redemption.redeem(db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann"))
-    values = {
-        "offer_id": "coffee",
-        "shop_id": "cafe",
-        "group_id": "staff",
-        "user_id": "ann",
-        "coupon_id": coupon.id,
-        "key_id": str(key.id),
-        "rule_id": str(db.session.query(EarningRule.id).scalar()),
-        "tier_id": str(db.session.query(Tier.id).scalar()),
-    }
-    db.session.commit()
+    with app.app_context():
+        ann = db.session.query(Member).filter_by(user_id="ann").one()
+        coupon = redemption.redeem(
+            db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann")
+        )
+        values = {
+            "offer_id": "coffee",
+            "shop_id": "cafe",
+            "group_id": "staff",
+            "user_id": "ann",
+            "coupon_id": coupon.id,
+            "key_id": str(key.id),
+            "rule_id": str(db.session.query(EarningRule.id).scalar()),
+            "tier_id": str(db.session.query(Tier.id).scalar()),
+        }
+        db.session.commit()
     return values
 
 
@@ -81,8 +83,8 @@ def test_members_are_refused_everywhere(app, make, client, auth, program):
         response = client.open(path, method=method)
         assert response.status_code == 403, (endpoint, method, path)
         assert b"This page is for administrators." in response.data
-    db.session.expire_all()  # nothing changed: the coupon is still waiting
-    assert redemption.get_coupon(db.session, program["coupon_id"]).status == "PENDING"
+    with app.app_context():  # nothing changed: the coupon is still waiting
+        assert redemption.get_coupon(db.session, program["coupon_id"]).status == "PENDING"
 
 
 def test_admins_can_open_every_page(app, make, client, auth, program):

@@ -36,44 +36,49 @@ def admin(make, auth):
 
 
 @contextmanager
-def statements() -> Iterator[list[tuple[str, Any]]]:
+def statements(app) -> Iterator[list[tuple[str, Any]]]:
+    """Every SQL statement sent while the block runs (requests included)."""
+    with app.app_context():
+        engine = db.engine
     seen: list[tuple[str, Any]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(engine, "before_cursor_execute", record)
 
 
-def history(make, members: int, days: int) -> None:
-    """`members` members earning and redeeming on each of the last `days` days."""
+def history(app, members: int, days: int) -> None:
+    """`members` members earning on each of the last `days` days, redeeming every third."""
     now = utcnow()
-    for m in range(members):
-        for d in range(days, 0, -1):
-            at = now - timedelta(days=d, minutes=m)
-            outcome = earning.record_event(
-                db.session, user_id=f"u{members}-{m}", event_id="buy", now=at, source="t"
-            )
-            if d % 3 == 0:
-                redemption.redeem(
-                    db.session, outcome.member, "pen", now=at, actor=Actor.member("x")
+    with app.app_context():
+        for m in range(members):
+            for d in range(days, 0, -1):
+                at = now - timedelta(days=d, minutes=m)
+                outcome = earning.record_event(
+                    db.session, user_id=f"u{members}-{m}", event_id="buy", now=at, source="t"
                 )
-    db.session.commit()
+                if d % 3 == 0:
+                    redemption.redeem(
+                        db.session, outcome.member, "pen", now=at, actor=Actor.member("x")
+                    )
+        db.session.commit()
 
 
-def rebuild() -> None:
-    analytics.refresh(db.session, utcnow(), max_age=timedelta(0))
-    db.session.commit()
+def rebuild(app) -> None:
+    with app.app_context():
+        analytics.refresh(db.session, utcnow(), max_age=timedelta(0))
+        db.session.commit()
 
 
-def test_dashboard_shows_the_figures_and_chart_data(client, admin, make):
+def test_dashboard_shows_the_figures_and_chart_data(app, client, admin, make):
     make.rule("buy", points=100)
     make.offer("pen", title="Pen", cost=10)
-    history(make, members=2, days=3)
+    history(app, members=2, days=3)
     html = client.get("/admin/?days=7").data.decode()
     assert 'data-testid="issued">600<' in html and 'data-testid="redeemed">20<' in html
     assert 'data-testid="outstanding">580<' in html and 'data-testid="members-total">2<' in html
@@ -98,19 +103,17 @@ def test_range_picker(client, admin):
     assert b"At most 731 days at once." in response.data
 
 
-def test_statements_per_page_do_not_grow_with_the_history(client, admin, make):
+def test_statements_per_page_do_not_grow_with_the_history(app, client, admin, make):
     make.rule("buy", points=10)
     make.offer("pen", title="Pen", cost=10)
-    history(make, members=2, days=3)
-    rebuild()
-    client.get("/admin/?days=365")  # warm up (login, templates)
-    db.session.commit()  # the test shares its session with the requests: start both clean
-    with statements() as small:
+    history(app, members=2, days=3)
+    rebuild(app)
+    client.get("/admin/?days=365")  # warm up (templates)
+    with statements(app) as small:
         assert client.get("/admin/?days=365").status_code == 200
-    history(make, members=12, days=40)  # 20 times the events, over 40 days
-    rebuild()
-    db.session.commit()
-    with statements() as large:
+    history(app, members=12, days=40)  # 20 times the events, over 40 days
+    rebuild(app)
+    with statements(app) as large:
         assert client.get("/admin/?days=365").status_code == 200
     assert len(small) == len(large) <= 10
     touched = " ".join(sql for sql, _ in large).lower()
@@ -150,28 +153,28 @@ def full_passes(statement: str, parameters: Any) -> list[str]:
     return found
 
 
-def test_the_plan_check_sees_a_full_pass(client, admin):
-    assert full_passes("SELECT count(*) FROM ledger_entry WHERE title = 'x'", ()) == [
-        "ledger_entry"
-    ]
-    assert full_passes("SELECT count(*) FROM member", ()) == ["member"]
-    db.session.rollback()
+def test_the_plan_check_sees_a_full_pass(app):
+    with app.app_context():
+        assert full_passes("SELECT count(*) FROM ledger_entry WHERE title = 'x'", ()) == [
+            "ledger_entry"
+        ]
+        assert full_passes("SELECT count(*) FROM member", ()) == ["member"]
+        db.session.rollback()
 
 
-def test_every_rollup_query_is_answered_from_an_index(client, admin, make):
+def test_every_rollup_query_is_answered_from_an_index(app, make):
     make.rule("buy", points=10)
     make.offer("pen", title="Pen", cost=10)
-    history(make, members=2, days=3)
-    rebuild()
-    history(make, members=3, days=1)  # new activity: today (and a back-dated scan) to redo
+    history(app, members=2, days=3)
+    rebuild(app)
+    history(app, members=3, days=1)  # new activity: today (and a back-dated scan) to redo
     today = utcnow().date()
-    with statements() as seen:
+    with statements(app) as seen, app.app_context():
         state, changed = analytics.refresh(db.session, utcnow(), max_age=timedelta(0))
         board = analytics.dashboard(db.session, today - timedelta(days=30), today, state)
-    assert changed
-    assert board.totals["issued"] > 0
-    reads = [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
-    assert len(reads) >= 10
-    for sql, params in reads:
-        assert full_passes(sql, params) == [], sql
-    db.session.rollback()
+        assert changed and board.totals["issued"] > 0
+        reads = [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
+        assert len(reads) >= 10
+        for sql, params in reads:
+            assert full_passes(sql, params) == [], sql
+        db.session.rollback()

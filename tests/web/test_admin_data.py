@@ -29,15 +29,17 @@ def rows(response) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_export_ledger_for_a_date_range(client, admin, make):
-    db.session.add(ProgramSettings(id=1, timezone="Europe/Berlin"))
-    member = make.member("ann", display_name="Ann")
-    for day, points, reason in [(1, 10, "=HYPERLINK(1)"), (2, 20, "two"), (3, 30, "three")]:
-        at = datetime(2026, 5, day, 21, 30, tzinfo=UTC)  # 23:30 in Berlin: still that day
-        adjustments.adjust(
-            db.session, member, points, reason=reason, actor=Actor.system("t"), now=at
-        )
-    db.session.commit()
+def test_export_ledger_for_a_date_range(app, client, admin, make):
+    make.member("ann", display_name="Ann")
+    with app.app_context():
+        db.session.add(ProgramSettings(id=1, timezone="Europe/Berlin"))
+        member = db.session.query(Member).filter_by(user_id="ann").one()
+        for day, points, reason in [(1, 10, "=HYPERLINK(1)"), (2, 20, "two"), (3, 30, "three")]:
+            at = datetime(2026, 5, day, 21, 30, tzinfo=UTC)  # 23:30 in Berlin: still that day
+            adjustments.adjust(
+                db.session, member, points, reason=reason, actor=Actor.system("t"), now=at
+            )
+        db.session.commit()
     response = client.post(
         "/admin/exports", data={"kind": "ledger", "start": "2026-05-02", "end": "2026-05-03"}
     )
@@ -51,16 +53,19 @@ def test_export_ledger_for_a_date_range(client, admin, make):
     assert exported[0]["createdAt"] == "2026-05-02T21:30:00+00:00"
     everything = rows(client.post("/admin/exports", data={"kind": "ledger"}))
     assert everything[0]["description"] == "'=HYPERLINK(1)"  # a spreadsheet won't run it
-    entry = db.session.query(AuditLog).filter_by(action="data.export").first()
+    with app.app_context():
+        entry = db.session.query(AuditLog).filter_by(action="data.export").first()
     assert entry.target_id == "ledger" and entry.after == {"from": "2026-05-02", "to": "2026-05-03"}
 
 
-def test_export_members_and_redemptions(client, admin, make):
+def test_export_members_and_redemptions(app, client, admin, make):
     make.member_login("ann@example.com", user_id="ann", balance=100)
     make.offer("mug", title="Mug", cost=40)
-    ann = db.session.query(Member).filter_by(user_id="ann").one()
-    coupon = redemption.redeem(db.session, ann, "mug", now=utcnow(), actor=Actor.member("ann"))
-    db.session.commit()
+    with app.app_context():
+        ann = db.session.query(Member).filter_by(user_id="ann").one()
+        coupon = redemption.redeem(db.session, ann, "mug", now=utcnow(), actor=Actor.member("ann"))
+        coupon_id, code = coupon.id, coupon.code
+        db.session.commit()
     (member,) = rows(client.post("/admin/exports", data={"kind": "members"}))
     assert (member["userId"], member["email"], member["balance"]) == (
         "ann",
@@ -68,38 +73,40 @@ def test_export_members_and_redemptions(client, admin, make):
         "60",
     )
     (row,) = rows(client.post("/admin/exports", data={"kind": "redemptions"}))
-    assert (row["couponId"], row["offerTitle"], row["status"]) == (coupon.id, "Mug", "ACTIVE")
-    assert row["code"] == coupon.code
+    assert (row["couponId"], row["offerTitle"], row["status"]) == (coupon_id, "Mug", "ACTIVE")
+    assert row["code"] == code
 
 
-def test_export_refuses_a_backwards_range(client, admin):
+def test_export_refuses_a_backwards_range(app, client, admin):
     response = client.post(
         "/admin/exports", data={"kind": "ledger", "start": "2026-05-03", "end": "2026-05-01"}
     )
     assert response.status_code == 400
     assert "&#39;from&#39; is after &#39;to&#39;." in response.data.decode()
-    assert db.session.query(AuditLog).count() == 0
+    with app.app_context():
+        assert db.session.query(AuditLog).count() == 0
 
 
-def test_export_of_100000_ledger_rows_streams_in_bounded_memory(client, admin, make):
+def test_export_of_100000_ledger_rows_streams_in_bounded_memory(app, client, admin, make):
     member = make.member("bulk")
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    db.session.execute(
-        insert(LedgerEntry),
-        [
-            {
-                "member_id": member.id,
-                "kind": "adjust",
-                "delta": 1,
-                "title": "Bulk entry with a reasonably long title",
-                "description": f"row {n} of the hundred thousand",
-                "created_at": start + timedelta(seconds=n),
-                "source_note": "bulk",
-            }
-            for n in range(100_000)
-        ],
-    )
-    db.session.commit()
+    with app.app_context():
+        db.session.execute(
+            insert(LedgerEntry),
+            [
+                {
+                    "member_id": member.id,
+                    "kind": "adjust",
+                    "delta": 1,
+                    "title": "Bulk entry with a reasonably long title",
+                    "description": f"row {n} of the hundred thousand",
+                    "created_at": start + timedelta(seconds=n),
+                    "source_note": "bulk",
+                }
+                for n in range(100_000)
+            ],
+        )
+        db.session.commit()
     response = client.post("/admin/exports", data={"kind": "ledger"}, buffered=False)
     assert response.status_code == 200
     lines = size = 0
@@ -127,13 +134,13 @@ def import_file(client, text: str, *, dry_run: bool):
     )
 
 
-def snapshot():
-    db.session.expire_all()
-    return (
-        db.session.query(Member).count(),
-        db.session.query(LedgerEntry).count(),
-        db.session.query(AuditLog).count(),
-    )
+def snapshot(app):
+    with app.app_context():
+        return (
+            db.session.query(Member).count(),
+            db.session.query(LedgerEntry).count(),
+            db.session.query(AuditLog).count(),
+        )
 
 
 BAD_FILE = (
@@ -149,10 +156,10 @@ BAD_FILE = (
 )
 
 
-def test_dry_run_reports_every_bad_row_and_writes_nothing(client, admin, make):
+def test_dry_run_reports_every_bad_row_and_writes_nothing(app, client, admin, make):
     make.group("staff")
     make.member("taken")
-    before = snapshot()
+    before = snapshot(app)
     for dry_run in (True, False):  # pressing Import on a bad file writes nothing either
         html = import_file(client, BAD_FILE, dry_run=dry_run).data.decode()
         assert "7 problems found; nothing was imported." in html
@@ -166,35 +173,33 @@ def test_dry_run_reports_every_bad_row_and_writes_nothing(client, admin, make):
             "Line 9: More cells than columns.",
         ):
             assert expected in html, expected
-        assert snapshot() == before
+        assert snapshot(app) == before
 
 
-def test_a_clean_dry_run_then_the_import(client, admin, make):
+def test_a_clean_dry_run_then_the_import(app, client, admin, make):
     make.group("staff")
     text = "userId,name,balance,groups\nann,Ann,100,staff\nbob,,0,\ncid,Cid,250,\n"
-    before = snapshot()
+    before = snapshot(app)
     html = import_file(client, text, dry_run=True).data.decode()
     assert "The file is clean: 3 members with 350 points would be imported." in html
-    assert snapshot() == before
+    assert snapshot(app) == before
     html = import_file(client, text, dry_run=False).data.decode()
     assert "Imported 3 members with 350 points." in html
-    ann = db.session.query(Member).filter_by(user_id="ann").one()
-    assert (ann.display_name, ann.balance, [g.id for g in ann.usergroups]) == (
-        "Ann",
-        100,
-        ["staff"],
-    )
-    assert db.session.query(Member).filter_by(user_id="bob").one().balance == 0
-    opening = db.session.query(LedgerEntry).filter_by(member_id=ann.id).one()
-    assert (opening.kind, opening.title, opening.description) == (
-        "adjust",
-        "Opening balance",
-        "Opening balance (import)",
-    )
-    assert opening.actor_account_id == admin.id
-    entry = db.session.query(AuditLog).filter_by(action="data.import").one()
-    assert entry.after == {"members": 3, "points": 350}
-    assert verify(db.session) == []
+    with app.app_context():
+        ann = db.session.query(Member).filter_by(user_id="ann").one()
+        assert (ann.display_name, ann.balance) == ("Ann", 100)
+        assert [g.id for g in ann.usergroups] == ["staff"]
+        assert db.session.query(Member).filter_by(user_id="bob").one().balance == 0
+        opening = db.session.query(LedgerEntry).filter_by(member_id=ann.id).one()
+        assert (opening.kind, opening.title, opening.description) == (
+            "adjust",
+            "Opening balance",
+            "Opening balance (import)",
+        )
+        assert opening.actor_account_id == admin.id
+        entry = db.session.query(AuditLog).filter_by(action="data.import").one()
+        assert entry.after == {"members": 3, "points": 350}
+        assert verify(db.session) == []
 
 
 def test_import_needs_a_user_id_column(client, admin):

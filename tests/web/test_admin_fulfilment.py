@@ -23,32 +23,42 @@ def admin(make, auth):
 
 
 @pytest.fixture
-def queue(make):
+def queue(app, make):
     """Three pending manual redemptions (oldest: ann's) and one automatic one."""
     make.offer("session", title="Styling session", cost=100, fulfilment="manual", stock=10)
     make.offer("lounge", title="Lounge pass", cost=50, fulfilment="manual")
     make.offer("mug", title="Mug", cost=10)
+    for user in ("ann", "bob", "cid"):
+        make.member(user, balance=500)
     now = utcnow()
     coupons = {}
-    for n, (user, offer) in enumerate([("ann", "session"), ("bob", "lounge"), ("cid", "session")]):
-        member = make.member(user, balance=500)
-        coupons[user] = redemption.redeem(
-            db.session, member, offer, now=now - timedelta(hours=3 - n), actor=Actor.member(user)
-        ).id
-    coupons["auto"] = redemption.redeem(
-        db.session,
-        db.session.query(Member).filter_by(user_id="ann").one(),
-        "mug",
-        now=now,
-        actor=Actor.member("ann"),
-    ).id
-    db.session.commit()
+    redeems = [
+        ("ann", "session", 3),
+        ("bob", "lounge", 2),
+        ("cid", "session", 1),
+        ("ann", "mug", 0),
+    ]
+    with app.app_context():
+        for user, offer, hours_ago in redeems:
+            member = db.session.query(Member).filter_by(user_id=user).one()
+            at = now - timedelta(hours=hours_ago)
+            coupon = redemption.redeem(db.session, member, offer, now=at, actor=Actor.member(user))
+            coupons["auto" if offer == "mug" else user] = coupon.id
+        db.session.commit()
     return coupons
 
 
-def status(coupon_id: str) -> Redemption:
-    db.session.expire_all()
-    return db.session.get(Redemption, coupon_id)
+@pytest.fixture
+def status(app):
+    """Read a coupon as it is now."""
+
+    def read(coupon_id: str) -> Redemption:
+        with app.app_context():
+            coupon = db.session.get(Redemption, coupon_id)
+            db.session.expunge(coupon)
+            return coupon
+
+    return read
 
 
 def test_queue_lists_pending_oldest_first_and_filters(client, admin, queue):
@@ -61,7 +71,7 @@ def test_queue_lists_pending_oldest_first_and_filters(client, admin, queue):
     assert queue["auto"] in active and queue["ann"] not in active
 
 
-def test_issue_with_a_typed_code(client, admin, queue):
+def test_issue_with_a_typed_code(app, client, admin, queue, status):
     response = client.post(
         f"/admin/fulfilment/{queue['ann']}/issue",
         data={"code": " VIP-2026 ", "back": "/admin/fulfilment?offer=session"},
@@ -70,11 +80,12 @@ def test_issue_with_a_typed_code(client, admin, queue):
     assert response.headers["Location"] == "/admin/fulfilment?offer=session"
     coupon = status(queue["ann"])
     assert (coupon.status, coupon.code) == ("ACTIVE", "VIP-2026")
-    entry = db.session.query(AuditLog).filter_by(action="redemption.fulfil").one()
-    assert entry.actor == "admin:root@example.com" and entry.target_id == queue["ann"]
+    with app.app_context():
+        entry = db.session.query(AuditLog).filter_by(action="redemption.fulfil").one()
+        assert entry.actor == "admin:root@example.com" and entry.target_id == queue["ann"]
 
 
-def test_issue_inline_with_htmx_generates_a_code_and_swaps_the_row(client, admin, queue):
+def test_issue_inline_with_htmx_generates_a_code_and_swaps_the_row(client, admin, queue, status):
     response = client.post(
         f"/admin/fulfilment/{queue['bob']}/issue", data={"code": ""}, headers={"HX-Request": "true"}
     )
@@ -85,7 +96,7 @@ def test_issue_inline_with_htmx_generates_a_code_and_swaps_the_row(client, admin
     assert coupon.code in html and "Issued code" in html
 
 
-def test_issuing_twice_is_refused_inline(client, admin, queue):
+def test_issuing_twice_is_refused_inline(client, admin, queue, status):
     client.post(f"/admin/fulfilment/{queue['ann']}/issue", data={"code": "ONE"})
     response = client.post(
         f"/admin/fulfilment/{queue['ann']}/issue",
@@ -97,7 +108,7 @@ def test_issuing_twice_is_refused_inline(client, admin, queue):
     assert status(queue["ann"]).code == "ONE"
 
 
-def test_cancel_refunds_points_and_restores_stock(client, admin, queue):
+def test_cancel_refunds_points_and_restores_stock(app, client, admin, queue, status):
     response = client.post(
         f"/admin/fulfilment/{queue['ann']}/cancel",
         data={"reason": "Fully booked"},
@@ -106,13 +117,14 @@ def test_cancel_refunds_points_and_restores_stock(client, admin, queue):
     assert b"Cancelled; 100 points refunded." in response.data
     coupon = status(queue["ann"])
     assert (coupon.status, coupon.note) == ("CANCELLED", "Fully booked")
-    assert db.session.query(Member).filter_by(user_id="ann").one().balance == 500 - 10
-    assert db.session.get(Offer, "session").stock == 9  # two taken, one given back
-    assert db.session.query(AuditLog).filter_by(action="redemption.cancel").count() == 1
-    assert verify(db.session) == []
+    with app.app_context():
+        assert db.session.query(Member).filter_by(user_id="ann").one().balance == 500 - 10
+        assert db.session.get(Offer, "session").stock == 9  # two taken, one given back
+        assert db.session.query(AuditLog).filter_by(action="redemption.cancel").count() == 1
+        assert verify(db.session) == []
 
 
-def test_bulk_issue_and_cancel_report_what_could_not_be_done(client, admin, queue):
+def test_bulk_issue_and_cancel_report_what_could_not_be_done(app, client, admin, queue, status):
     response = client.post(
         "/admin/fulfilment/bulk",
         data={"action": "issue", "ids": [queue["ann"], queue["auto"], queue["bob"]]},
@@ -129,11 +141,12 @@ def test_bulk_issue_and_cancel_report_what_could_not_be_done(client, admin, queu
     )
     assert b"1 redemptions cancelled with refund." in response.data
     assert status(queue["cid"]).status == "CANCELLED"
-    assert db.session.query(AuditLog).filter_by(action="redemption.fulfil").count() == 2
-    assert verify(db.session) == []
+    with app.app_context():
+        assert db.session.query(AuditLog).filter_by(action="redemption.fulfil").count() == 2
+        assert verify(db.session) == []
 
 
-def test_bulk_needs_a_choice(client, admin, queue):
+def test_bulk_needs_a_choice(client, admin, queue, status):
     response = client.post(
         "/admin/fulfilment/bulk", data={"action": "issue"}, follow_redirects=True
     )

@@ -21,59 +21,62 @@ def admin(make, auth):
     return account
 
 
-def test_create_a_key_shows_it_once(client, admin):
+def test_create_a_key_shows_it_once(app, client, admin):
     response = client.post(
         "/admin/api-keys", data={"name": "Shop backend", "scopes": ["events", "read"]}
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     plain = re.search(rb'data-testid="plain-key">([^<]+)<', response.data).group(1).decode()
-    key = db.session.query(ApiKey).one()
-    assert (key.name, key.scopes) == ("Shop backend", ["events", "read"])
     listing = client.get("/admin/api-keys").data.decode()
-    assert plain not in listing
-    assert key.prefix in listing and "never" in listing
-    assert api_keys.authenticate(db.session, plain, utcnow()).id == key.id
-    entry = db.session.query(AuditLog).filter_by(action="api_key.create").one()
-    assert entry.actor == "admin:root@example.com" and plain not in str(entry.after)
+    assert plain not in listing and "never" in listing
+    with app.app_context():
+        key = db.session.query(ApiKey).one()
+        assert (key.name, key.scopes) == ("Shop backend", ["events", "read"])
+        assert key.prefix in listing
+        assert api_keys.authenticate(db.session, plain, utcnow()).id == key.id
+        entry = db.session.query(AuditLog).filter_by(action="api_key.create").one()
+        assert entry.actor == "admin:root@example.com" and plain not in str(entry.after)
 
 
-def test_key_form_validation(client, admin):
+def test_key_form_validation(app, client, admin):
     response = client.post("/admin/api-keys", data={"name": "No scopes"})
-    assert (
-        b"Scopes must be some of: events, users, redeem, read." in response.data
-        and b'value="No scopes"' in response.data
-    )
-    assert db.session.query(ApiKey).count() == 0
+    assert b"Scopes must be some of: events, users, redeem, read." in response.data
+    assert b'value="No scopes"' in response.data
+    with app.app_context():
+        assert db.session.query(ApiKey).count() == 0
 
 
-def test_last_use_and_revoke(client, admin, make):
+def test_last_use_and_revoke(app, client, admin, make):
     key, plain = make.api_key(["read"], name="reporting")
-    api_keys.authenticate(db.session, plain, utcnow())
-    db.session.commit()
+    with app.app_context():
+        api_keys.authenticate(db.session, plain, utcnow())
+        db.session.commit()
     assert b"never" not in client.get("/admin/api-keys").data
     response = client.post(f"/admin/api-keys/{key.id}/revoke", follow_redirects=True)
     assert "API key “reporting” revoked.".encode() in response.data
-    assert api_keys.authenticate(db.session, plain, utcnow()) is None
-    assert db.session.query(AuditLog).filter_by(action="api_key.revoke").count() == 1
+    with app.app_context():
+        assert api_keys.authenticate(db.session, plain, utcnow()) is None
+        assert db.session.query(AuditLog).filter_by(action="api_key.revoke").count() == 1
 
 
-def test_audit_log_filters_and_pages(client, admin):
+def test_audit_log_filters_and_pages(app, client, admin):
     now = utcnow()
     ann, bob = Actor.system("ann-tool"), Actor.system("bob-tool")
-    for n in range(30):
-        audit.record(
-            db.session,
-            ann,
-            "offer.update",
-            "offer",
-            f"o{n}",
-            now=now - timedelta(minutes=n),
-            before={"cost": n},
-            after={"cost": n + 1},
-        )
-    audit.record(db.session, bob, "member.erase", "member", "42", now=now - timedelta(days=3))
-    db.session.commit()
+    with app.app_context():
+        for n in range(30):
+            audit.record(
+                db.session,
+                ann,
+                "offer.update",
+                "offer",
+                f"o{n}",
+                now=now - timedelta(minutes=n),
+                before={"cost": n},
+                after={"cost": n + 1},
+            )
+        audit.record(db.session, bob, "member.erase", "member", "42", now=now - timedelta(days=3))
+        db.session.commit()
     first = client.get("/admin/audit").data.decode()
     assert "<code>o0</code>" in first and "<code>o29</code>" not in first and 'rel="next"' in first
     assert "&#34;cost&#34;: 1" in first or '"cost": 1' in first  # before/after shown

@@ -44,16 +44,17 @@ def test_member_list_paginates_and_sorts(client, admin, make):
     assert "m04" in second and "m29" not in second and 'rel="prev"' in second
 
 
-def test_member_page_shows_balance_tier_lots_ledger_coupons_and_events(client, admin, make):
+def test_member_page_shows_balance_tier_lots_ledger_coupons_and_events(app, client, admin, make):
     make.tier("Silver", 10)
     make.rule("login", points=40, expiry_policy="days", expiry_days=30)
     make.offer("mug", title="Mug", cost=25)
     now = utcnow()
-    outcome = earning.record_event(
-        db.session, user_id="ann", event_id="login", now=now, source="api"
-    )
-    redemption.redeem(db.session, outcome.member, "mug", now=now, actor=Actor.member("ann"))
-    db.session.commit()
+    with app.app_context():
+        outcome = earning.record_event(
+            db.session, user_id="ann", event_id="login", now=now, source="api"
+        )
+        redemption.redeem(db.session, outcome.member, "mug", now=now, actor=Actor.member("ann"))
+        db.session.commit()
     html = client.get("/admin/members/ann").data.decode()
     assert 'data-testid="balance">15<' in html
     assert "Silver" in html
@@ -64,20 +65,22 @@ def test_member_page_shows_balance_tier_lots_ledger_coupons_and_events(client, a
     assert "Mug</a>" in html and "Active" in html  # the coupon
 
 
-def test_member_ledger_pages(client, admin, make):
-    member = make.member("ann")
-    for n in range(30):
-        adjustments.adjust(
-            db.session, member, n + 1, reason=f"gift {n}", actor=Actor.system("t"), now=utcnow()
-        )
-    db.session.commit()
+def test_member_ledger_pages(app, client, admin, make):
+    make.member("ann")
+    with app.app_context():
+        member = db.session.query(Member).filter_by(user_id="ann").one()
+        for n in range(30):
+            adjustments.adjust(
+                db.session, member, n + 1, reason=f"gift {n}", actor=Actor.system("t"), now=utcnow()
+            )
+        db.session.commit()
     page1 = client.get("/admin/members/ann").data.decode()
     assert "gift 29" in page1 and "gift 0<" not in page1
     page2 = client.get("/admin/members/ann?page=2").data.decode()
     assert "gift 0<" in page2
 
 
-def test_adjust_needs_a_reason_and_keeps_what_was_typed(client, admin, make):
+def test_adjust_needs_a_reason_and_keeps_what_was_typed(app, client, admin, make):
     make.member("ann", balance=100)
     response = client.post("/admin/members/ann/adjust", data={"points": "50", "reason": ""})
     html = response.data.decode()
@@ -86,41 +89,43 @@ def test_adjust_needs_a_reason_and_keeps_what_was_typed(client, admin, make):
     assert b"A whole number other than zero." in response.data
     response = client.post("/admin/members/ann/adjust", data={"points": "-500", "reason": "oops"})
     assert b"Cannot remove 500 points: the balance is 100." in response.data
-    assert db.session.query(AuditLog).filter_by(action="points.adjust").count() == 1  # factory
+    with app.app_context():  # only the factory's opening balance
+        assert db.session.query(AuditLog).filter_by(action="points.adjust").count() == 1
 
 
-def test_adjust_records_an_entry_with_the_admin_as_source(client, admin, make):
+def test_adjust_records_an_entry_with_the_admin_as_source(app, client, admin, make):
     make.member("ann", balance=100)
     response = client.post(
         "/admin/members/ann/adjust", data={"points": "-30", "reason": "Double booking"}
     )
     assert response.status_code == 303
-    db.session.expire_all()
-    member = db.session.query(Member).filter_by(user_id="ann").one()
-    assert member.balance == 70
-    entry = db.session.query(LedgerEntry).order_by(LedgerEntry.id.desc()).first()
-    assert (entry.kind, entry.delta, entry.description) == ("adjust", -30, "Double booking")
-    assert entry.actor_account_id == admin.id
-    audit = db.session.query(AuditLog).filter_by(actor="admin:root@example.com").one()
-    assert audit.action == "points.adjust" and audit.after["reason"] == "Double booking"
-    assert verify(db.session) == []
+    with app.app_context():
+        member = db.session.query(Member).filter_by(user_id="ann").one()
+        assert member.balance == 70
+        entry = db.session.query(LedgerEntry).order_by(LedgerEntry.id.desc()).first()
+        assert (entry.kind, entry.delta, entry.description) == ("adjust", -30, "Double booking")
+        assert entry.actor_account_id == admin.id
+        audit = db.session.query(AuditLog).filter_by(actor="admin:root@example.com").one()
+        assert audit.action == "points.adjust" and audit.after["reason"] == "Double booking"
+        assert verify(db.session) == []
 
 
-def test_erase_needs_the_user_id_typed_and_uses_the_erase_service(client, admin, make):
+def test_erase_needs_the_user_id_typed_and_uses_the_erase_service(app, client, admin, make):
     make.member_login("ann@example.com", user_id="ann", balance=80)
     page = client.get("/admin/members/ann/erase").data.decode()
     assert "80" in page and "cannot be undone" in page
     response = client.post("/admin/members/ann/erase", data={"confirm": "bob"})
     assert b"Type ann exactly to confirm." in response.data
-    assert db.session.query(Member).filter_by(user_id="ann").count() == 1
+    with app.app_context():
+        assert db.session.query(Member).filter_by(user_id="ann").count() == 1
     response = client.post("/admin/members/ann/erase", data={"confirm": "ann"})
     assert response.status_code == 303
-    db.session.expire_all()
-    assert db.session.query(Member).filter_by(user_id="ann").count() == 0
-    assert db.session.query(Account).filter_by(email="ann@example.com").count() == 0
-    erased = db.session.query(Member).filter(Member.erased_at.is_not(None)).one()
-    assert erased.balance == 0
-    entry = db.session.query(AuditLog).filter_by(action="member.erase").one()
-    assert entry.actor == "admin:root@example.com" and entry.before == {"userId": "ann"}
     assert client.get("/admin/members/ann").status_code == 404
-    assert verify(db.session) == []
+    with app.app_context():
+        assert db.session.query(Member).filter_by(user_id="ann").count() == 0
+        assert db.session.query(Account).filter_by(email="ann@example.com").count() == 0
+        erased = db.session.query(Member).filter(Member.erased_at.is_not(None)).one()
+        assert erased.balance == 0
+        entry = db.session.query(AuditLog).filter_by(action="member.erase").one()
+        assert entry.actor == "admin:root@example.com" and entry.before == {"userId": "ann"}
+        assert verify(db.session) == []

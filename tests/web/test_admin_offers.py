@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import AuditLog, CouponCode, Offer, ProgramSettings, Shop
+from loyalty_portal.models import AuditLog, CouponCode, Member, Offer, ProgramSettings, Shop
 from loyalty_portal.services import redemption
 from loyalty_portal.services.actors import Actor
 from loyalty_portal.timeutil import utcnow
@@ -23,9 +23,9 @@ def admin(make, auth):
     return account
 
 
-def audit_entries(action: str) -> list[AuditLog]:
-    db.session.expire_all()
-    return db.session.query(AuditLog).filter_by(action=action).order_by(AuditLog.id).all()
+def audit_entries(app, action: str) -> list[AuditLog]:
+    with app.app_context():
+        return db.session.query(AuditLog).filter_by(action=action).order_by(AuditLog.id).all()
 
 
 def offer_form(**changes):
@@ -52,9 +52,10 @@ def offer_form(**changes):
     return data
 
 
-def test_create_an_offer_with_every_field(client, admin, make):
-    db.session.add(ProgramSettings(id=1, timezone="Europe/Berlin"))
-    db.session.commit()
+def test_create_an_offer_with_every_field(app, client, admin, make):
+    with app.app_context():
+        db.session.add(ProgramSettings(id=1, timezone="Europe/Berlin"))
+        db.session.commit()
     make.shop("cafe", name="Corner Café")
     gold = make.tier("Gold", 1000)
     make.group("staff", "Staff")
@@ -65,17 +66,18 @@ def test_create_an_offer_with_every_field(client, admin, make):
     )
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/offers/tote"
-    offer = db.session.get(Offer, "tote")
-    assert (offer.title, offer.type, offer.cost, offer.stock) == ("Tote bag", "ONLINE", 300, 25)
-    assert offer.limit_per_member == 2 and offer.coupon_valid_days == 30
-    assert offer.shop_id == "cafe" and offer.min_tier_id == gold.id
-    assert [g.id for g in offer.usergroups] == ["staff", "vip"]
-    assert offer.fulfilment == "pool" and offer.how_to_use == "Show the code at the till."
-    assert offer.image_url == "https://example.com/tote.png" and offer.active
-    # Typed in the program's zone (Berlin, UTC+1 in March before the switch): stored in UTC.
-    assert offer.valid_from == datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
-    assert offer.valid_until == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
-    (entry,) = audit_entries("offer.create")
+    with app.app_context():
+        offer = db.session.get(Offer, "tote")
+        assert (offer.title, offer.type, offer.cost, offer.stock) == ("Tote bag", "ONLINE", 300, 25)
+        assert offer.limit_per_member == 2 and offer.coupon_valid_days == 30
+        assert offer.shop_id == "cafe" and offer.min_tier_id == gold.id
+        assert [g.id for g in offer.usergroups] == ["staff", "vip"]
+        assert offer.fulfilment == "pool" and offer.how_to_use == "Show the code at the till."
+        assert offer.image_url == "https://example.com/tote.png" and offer.active
+        # Typed in the program's zone (Berlin, UTC+1 in March before the switch): stored in UTC.
+        assert offer.valid_from == datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+        assert offer.valid_until == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
+    (entry,) = audit_entries(app, "offer.create")
     assert entry.actor == "admin:root@example.com" and entry.target_id == "tote"
     assert entry.after["cost"] == 300 and entry.after["usergroups"] == ["staff", "vip"]
     page = client.get("/admin/offers/tote")
@@ -84,7 +86,7 @@ def test_create_an_offer_with_every_field(client, admin, make):
     assert b'value="2027-03-01T09:00"' in client.get("/admin/offers/tote/edit").data
 
 
-def test_invalid_offer_shows_messages_next_to_fields_and_keeps_input(client, admin, make):
+def test_invalid_offer_shows_messages_next_to_fields_and_keeps_input(app, client, admin, make):
     make.offer("tote", title="Existing")
     response = client.post(
         "/admin/offers/new",
@@ -108,18 +110,20 @@ def test_invalid_offer_shows_messages_next_to_fields_and_keeps_input(client, adm
     ):
         assert message in html, message
     assert 'aria-invalid="true"' in html
-    assert db.session.query(Offer).count() == 1
-    assert audit_entries("offer.create") == []
+    with app.app_context():
+        assert db.session.query(Offer).count() == 1
+    assert audit_entries(app, "offer.create") == []
 
 
-def test_required_fields_are_reported(client, admin):
+def test_required_fields_are_reported(app, client, admin):
     response = client.post("/admin/offers/new", data=offer_form(title="", cost="", id=""))
     assert response.status_code == 200
     assert response.data.count(b"This field is required.") >= 3
-    assert db.session.query(Offer).count() == 0
+    with app.app_context():
+        assert db.session.query(Offer).count() == 0
 
 
-def test_edit_records_what_changed(client, admin, make):
+def test_edit_records_what_changed(app, client, admin, make):
     make.offer("mug", title="Mug", cost=100, stock=5)
     page = client.get("/admin/offers/mug/edit")
     assert b'name="id"' not in page.data  # the id cannot change
@@ -141,57 +145,65 @@ def test_edit_records_what_changed(client, admin, make):
         ),
     )
     assert response.status_code == 303
-    offer = db.session.get(Offer, "mug")
-    assert (offer.title, offer.cost) == ("Big mug", 120)
-    (entry,) = audit_entries("offer.update")
+    with app.app_context():
+        offer = db.session.get(Offer, "mug")
+        assert (offer.title, offer.cost) == ("Big mug", 120)
+    (entry,) = audit_entries(app, "offer.update")
     assert entry.before == {"title": "Mug", "cost": 100}
     assert entry.after == {"title": "Big mug", "cost": 120}
 
 
-def test_deactivate_and_activate(client, admin, make):
+def test_deactivate_and_activate(app, client, admin, make):
     make.offer("mug")
     assert client.post("/admin/offers/mug/active", data={"active": "0"}).status_code == 303
-    db.session.expire_all()
-    assert db.session.get(Offer, "mug").active is False
+    with app.app_context():
+        assert db.session.get(Offer, "mug").active is False
     client.post("/admin/offers/mug/active", data={"active": "1"})
-    db.session.expire_all()
-    assert db.session.get(Offer, "mug").active is True
+    with app.app_context():
+        assert db.session.get(Offer, "mug").active is True
     assert [
-        e.action for e in audit_entries("offer.deactivate") + audit_entries("offer.activate")
+        e.action
+        for e in audit_entries(app, "offer.deactivate") + audit_entries(app, "offer.activate")
     ] == ["offer.deactivate", "offer.activate"]
     assert b"Active" in client.get("/admin/offers?status=all").data
 
 
-def test_an_offer_with_redemptions_is_never_deleted(client, admin, make):
+def redeem(app, user_id: str, offer_id: str) -> None:
+    with app.app_context():
+        member = db.session.query(Member).filter_by(user_id=user_id).one()
+        redemption.redeem(db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id))
+        db.session.commit()
+
+
+def test_an_offer_with_redemptions_is_never_deleted(app, client, admin, make):
     make.offer("mug", cost=10)
-    member = make.member("ann", balance=10)
-    redemption.redeem(db.session, member, "mug", now=utcnow(), actor=Actor.member("ann"))
-    db.session.commit()
+    make.member("ann", balance=10)
+    redeem(app, "ann", "mug")
     assert b"Delete" not in client.get("/admin/offers/mug").data
     response = client.post("/admin/offers/mug/delete")
     assert response.status_code == 409
     assert b"Deactivate it instead" in response.data
-    assert db.session.get(Offer, "mug") is not None
-    assert audit_entries("offer.delete") == []
+    with app.app_context():
+        assert db.session.get(Offer, "mug") is not None
+    assert audit_entries(app, "offer.delete") == []
 
 
-def test_an_unused_offer_can_be_deleted(client, admin, make):
+def test_an_unused_offer_can_be_deleted(app, client, admin, make):
     make.offer("typo", title="Tpyo")
     response = client.post("/admin/offers/typo/delete", follow_redirects=True)
     assert b"deleted" in response.data
-    db.session.expire_all()
-    assert db.session.get(Offer, "typo") is None
-    (entry,) = audit_entries("offer.delete")
+    with app.app_context():
+        assert db.session.get(Offer, "typo") is None
+    (entry,) = audit_entries(app, "offer.delete")
     assert entry.before["title"] == "Tpyo"
 
 
-def test_list_filters_sorts_and_shows_stock_and_redemptions(client, admin, make):
+def test_list_filters_sorts_and_shows_stock_and_redemptions(app, client, admin, make):
     make.offer("a-mug", title="Mug", cost=300, stock=4)
     make.offer("b-pen", title="Pen", cost=100)
     make.offer("c-old", title="Old", cost=200, active=False)
-    member = make.member("ann", balance=300)
-    redemption.redeem(db.session, member, "a-mug", now=utcnow(), actor=Actor.member("ann"))
-    db.session.commit()
+    make.member("ann", balance=300)
+    redeem(app, "ann", "a-mug")
     html = client.get("/admin/offers?sort=-cost").data.decode()
     assert html.index("Mug") < html.index("Pen") and "Old" not in html
     cheap_first = client.get("/admin/offers?sort=cost").data.decode()
@@ -204,10 +216,11 @@ def test_list_filters_sorts_and_shows_stock_and_redemptions(client, admin, make)
     assert 'data-testid="stock">3<' in detail and 'data-testid="redemptions">1<' in detail
 
 
-def test_upload_pool_codes_reports_duplicates_and_bad_lines(client, admin, make):
+def test_upload_pool_codes_reports_duplicates_and_bad_lines(app, client, admin, make):
     make.offer("voucher", fulfilment="pool")
-    db.session.add(CouponCode(offer_id="voucher", code="KNOWN-1"))
-    db.session.commit()
+    with app.app_context():
+        db.session.add(CouponCode(offer_id="voucher", code="KNOWN-1"))
+        db.session.commit()
     csv_text = "code\nAAA-1\nBBB-2\nAAA-1\nKNOWN-1\n\n" + "X" * 129 + "\nCCC-3\n"
     response = client.post(
         "/admin/offers/voucher/codes",
@@ -221,13 +234,14 @@ def test_upload_pool_codes_reports_duplicates_and_bad_lines(client, admin, make)
     assert "Line 5: KNOWN-1: already in the pool" in html
     assert "longer than 128 characters" in html
     assert 'data-testid="free-codes">4<' in html
-    codes = sorted(db.session.scalars(select(CouponCode.code).filter_by(offer_id="voucher")))
+    with app.app_context():
+        codes = sorted(db.session.scalars(select(CouponCode.code).filter_by(offer_id="voucher")))
     assert codes == ["AAA-1", "BBB-2", "CCC-3", "KNOWN-1"]
-    (entry,) = audit_entries("offer.codes_upload")
+    (entry,) = audit_entries(app, "offer.codes_upload")
     assert entry.after == {"added": 3, "skipped": 3}
 
 
-def test_codes_only_for_pool_offers_and_only_text(client, admin, make):
+def test_codes_only_for_pool_offers_and_only_text(app, client, admin, make):
     make.offer("mug", fulfilment="auto")
     response = client.post(
         "/admin/offers/mug/codes",
@@ -242,10 +256,11 @@ def test_codes_only_for_pool_offers_and_only_text(client, admin, make):
         content_type="multipart/form-data",
     )
     assert b"not UTF-8 text" in response.data
-    assert db.session.query(CouponCode).count() == 0
+    with app.app_context():
+        assert db.session.query(CouponCode).count() == 0
 
 
-def test_shops_create_edit_and_validate(client, admin):
+def test_shops_create_edit_and_validate(app, client, admin):
     response = client.post(
         "/admin/shops/new", data={"id": "cafe", "name": "Café", "status": "ACTIVE", "logo": "x"}
     )
@@ -255,12 +270,15 @@ def test_shops_create_edit_and_validate(client, admin):
         "/admin/shops/new",
         data={"id": "cafe", "name": "Café", "status": "ACTIVE", "description": "Coffee and cake"},
     )
-    shop = db.session.get(Shop, "cafe")
-    assert shop.description == {"default": "Coffee and cake"}
+    with app.app_context():
+        assert db.session.get(Shop, "cafe").description == {"default": "Coffee and cake"}
     client.post("/admin/shops/cafe/edit", data={"name": "Corner Café", "status": "INACTIVE"})
-    db.session.expire_all()
-    assert (shop.name, shop.status, shop.description) == ("Corner Café", "INACTIVE", {})
-    assert [e.action for e in audit_entries("shop.create") + audit_entries("shop.update")] == [
+    with app.app_context():
+        shop = db.session.get(Shop, "cafe")
+        assert (shop.name, shop.status, shop.description) == ("Corner Café", "INACTIVE", {})
+    assert [
+        e.action for e in audit_entries(app, "shop.create") + audit_entries(app, "shop.update")
+    ] == [
         "shop.create",
         "shop.update",
     ]

@@ -46,7 +46,7 @@ def rule_form(**changes):
     return data
 
 
-def test_create_a_transaction_rule_with_every_option(client, admin, make):
+def test_create_a_transaction_rule_with_every_option(app, client, admin, make):
     make.group("staff", "Staff")
     make.group("vip", "VIP")
     form = rule_form(
@@ -59,18 +59,24 @@ def test_create_a_transaction_rule_with_every_option(client, admin, make):
     )
     response = client.post("/admin/rules/new", data=form)
     assert response.status_code == 303
-    rule = db.session.query(EarningRule).filter_by(event_id="purchase").one()
-    assert (rule.type, rule.points, rule.points_per_unit) == ("TRANSACTION", None, Decimal("1.5"))
-    assert (rule.value_field, rule.max_per_event) == ("total", 500)
-    assert (rule.cap_count, rule.cap_period, rule.pending_days) == (3, "day", 14)
-    assert (rule.expiry_policy, rule.expiry_days, rule.requires_api_key) == ("days", 365, True)
-    assert rule.active_from == datetime(2026, 1, 1, tzinfo=UTC)
-    assert [(o.usergroup_id, o.points_per_unit) for o in rule.group_overrides] == [
-        ("staff", Decimal(3))
-    ]
-    entry = db.session.query(AuditLog).filter_by(action="rule.create").one()
-    assert entry.target_id == "purchase" and entry.after["overrides"] == {"staff": "3"}
-    page = client.get(f"/admin/rules/{rule.id}").data.decode()
+    with app.app_context():
+        rule = db.session.query(EarningRule).filter_by(event_id="purchase").one()
+        assert (rule.type, rule.points, rule.points_per_unit) == (
+            "TRANSACTION",
+            None,
+            Decimal("1.5"),
+        )
+        assert (rule.value_field, rule.max_per_event) == ("total", 500)
+        assert (rule.cap_count, rule.cap_period, rule.pending_days) == (3, "day", 14)
+        assert (rule.expiry_policy, rule.expiry_days, rule.requires_api_key) == ("days", 365, True)
+        assert rule.active_from == datetime(2026, 1, 1, tzinfo=UTC)
+        assert [(o.usergroup_id, o.points_per_unit) for o in rule.group_overrides] == [
+            ("staff", Decimal(3))
+        ]
+        entry = db.session.query(AuditLog).filter_by(action="rule.create").one()
+        assert entry.target_id == "purchase" and entry.after["overrides"] == {"staff": "3"}
+        rule_id = rule.id
+    page = client.get(f"/admin/rules/{rule_id}").data.decode()
     assert 'value="1.5"' in page and 'name="overrides-0-points_per_unit"' in page
 
 
@@ -82,7 +88,7 @@ def test_new_rule_form_offers_an_override_row_per_group(client, admin, make):
     assert 'name="overrides-1-usergroup_id" type="hidden" value="vip"' in html
 
 
-def test_conditional_rule_needs_points_and_threshold(client, admin):
+def test_conditional_rule_needs_points_and_threshold(app, client, admin):
     response = client.post(
         "/admin/rules/new",
         data=rule_form(type="CONDITIONAL", points="", threshold="", points_per_unit="2"),
@@ -95,8 +101,9 @@ def test_conditional_rule_needs_points_and_threshold(client, admin):
         data=rule_form(type="CONDITIONAL", points="50", threshold="100", points_per_unit="2"),
     )
     assert response.status_code == 303
-    rule = db.session.query(EarningRule).one()
-    assert (rule.points, rule.threshold, rule.points_per_unit) == (50, Decimal(100), None)
+    with app.app_context():
+        rule = db.session.query(EarningRule).one()
+        assert (rule.points, rule.threshold, rule.points_per_unit) == (50, Decimal(100), None)
 
 
 @pytest.mark.parametrize(
@@ -113,11 +120,12 @@ def test_conditional_rule_needs_points_and_threshold(client, admin):
         ({"max_per_event": "0"}, "At least 1."),
     ],
 )
-def test_rule_validation_messages(client, admin, changes, message):
+def test_rule_validation_messages(app, client, admin, changes, message):
     response = client.post("/admin/rules/new", data=rule_form(**changes))
     assert response.status_code == 200
     assert message in response.data.decode()
-    assert db.session.query(EarningRule).count() == 0
+    with app.app_context():
+        assert db.session.query(EarningRule).count() == 0
 
 
 def test_duplicate_event_id_is_refused(client, admin, make):
@@ -126,7 +134,7 @@ def test_duplicate_event_id_is_refused(client, admin, make):
     assert b"A rule for this eventId already exists." in response.data
 
 
-def test_edit_a_rule_and_replace_its_overrides(client, admin, make):
+def test_edit_a_rule_and_replace_its_overrides(app, client, admin, make):
     make.group("staff", "Staff")
     rule = make.rule("login", points=10, overrides={"staff": 20})
     response = client.post(
@@ -145,36 +153,36 @@ def test_edit_a_rule_and_replace_its_overrides(client, admin, make):
         },
     )
     assert response.status_code == 303
-    db.session.expire_all()
-    rule = db.session.get(EarningRule, rule.id)
-    assert (rule.title, rule.points, rule.cap_count) == ("Daily login", 15, 1)
-    assert rule.group_overrides == []
-    entry = db.session.query(AuditLog).filter_by(action="rule.update").one()
-    assert entry.before["points"] == 10 and entry.after["points"] == 15
-    assert entry.before["overrides"] == {"staff": 20} and entry.after["overrides"] == {}
+    with app.app_context():
+        rule = db.session.get(EarningRule, rule.id)
+        assert (rule.title, rule.points, rule.cap_count) == ("Daily login", 15, 1)
+        assert rule.group_overrides == []
+        entry = db.session.query(AuditLog).filter_by(action="rule.update").one()
+        assert entry.before["points"] == 10 and entry.after["points"] == 15
+        assert entry.before["overrides"] == {"staff": 20} and entry.after["overrides"] == {}
 
 
-def test_deactivate_a_rule(client, admin, make):
+def test_deactivate_a_rule(app, client, admin, make):
     rule = make.rule("login")
     client.post(f"/admin/rules/{rule.id}/active", data={"active": "0"})
-    db.session.expire_all()
-    assert db.session.get(EarningRule, rule.id).active is False
-    assert db.session.query(AuditLog).filter_by(action="rule.deactivate").count() == 1
+    with app.app_context():
+        assert db.session.get(EarningRule, rule.id).active is False
+        assert db.session.query(AuditLog).filter_by(action="rule.deactivate").count() == 1
     assert b"<code>login</code>" in client.get("/admin/rules?status=inactive").data
     assert b"<code>login</code>" not in client.get("/admin/rules?status=active").data
 
 
-def counts():
-    db.session.expire_all()
-    return (
-        db.session.query(EventLog).count(),
-        db.session.query(LedgerEntry).count(),
-        db.session.query(Member).count(),
-        db.session.query(AuditLog).count(),
-    )
+def counts(app):
+    with app.app_context():
+        return (
+            db.session.query(EventLog).count(),
+            db.session.query(LedgerEntry).count(),
+            db.session.query(Member).count(),
+            db.session.query(AuditLog).count(),
+        )
 
 
-def test_try_it_shows_points_and_steps_and_writes_nothing(client, admin, make):
+def test_try_it_shows_points_and_steps_and_writes_nothing(app, client, admin, make):
     make.group("vip", "VIP")
     silver = make.tier("Silver", 0, multiplier="2")
     rule = make.rule(
@@ -187,10 +195,11 @@ def test_try_it_shows_points_and_steps_and_writes_nothing(client, admin, make):
         cap_count=5,
         cap_period="day",
     )
-    member = make.member("ann", groups=["vip"])
-    member.tier = silver
-    db.session.commit()
-    before = counts()
+    make.member("ann", groups=["vip"])
+    with app.app_context():
+        db.session.query(Member).filter_by(user_id="ann").one().tier_id = silver.id
+        db.session.commit()
+    before = counts(app)
     response = client.post(
         f"/admin/rules/{rule.id}/try",
         data={"user_id": "ann", "metadata": '{"total": 20}', "amount": ""},
@@ -201,21 +210,21 @@ def test_try_it_shows_points_and_steps_and_writes_nothing(client, admin, make):
     # 20 x 3 (vip rate) = 60, x2 (Silver) = 120, capped at 100.
     assert 'data-testid="try-points">100<' in html
     assert "User-group rate applied." in html and "Capped at 100 points per event." in html
-    assert counts() == before
+    assert counts(app) == before
 
 
-def test_try_it_for_a_new_member_and_without_javascript(client, admin, make):
+def test_try_it_for_a_new_member_and_without_javascript(app, client, admin, make):
     rule = make.rule(
         "review", type="CONDITIONAL", points=25, threshold=Decimal(4), value_field="stars"
     )
-    before = counts()
+    before = counts(app)
     response = client.post(
         f"/admin/rules/{rule.id}/try", data={"user_id": "nobody", "metadata": '{"stars": 3}'}
     )
     html = response.data.decode()
     assert "<html" in html and 'name="title"' in html  # the whole page, rule form included
     assert 'data-testid="try-points">0<' in html and "below the threshold 4" in html
-    assert counts() == before
+    assert counts(app) == before
 
 
 def test_try_it_reports_bad_input_next_to_the_field(client, admin, make):
@@ -232,11 +241,14 @@ def test_try_it_reports_bad_input_next_to_the_field(client, admin, make):
     assert b"needs a number in metadata.amount or amount" in response.data
 
 
-def test_try_it_agrees_with_the_live_path(client, admin, make):
+def test_try_it_agrees_with_the_live_path(app, client, admin, make):
     """After the one completion a day is used, the panel says the limit is reached."""
     rule = make.rule("login", points=10, cap_count=1, cap_period="day")
     make.member("ann")
-    earning.record_event(db.session, user_id="ann", event_id="login", now=utcnow(), source="test")
-    db.session.commit()
+    with app.app_context():
+        earning.record_event(
+            db.session, user_id="ann", event_id="login", now=utcnow(), source="test"
+        )
+        db.session.commit()
     html = client.post(f"/admin/rules/{rule.id}/try", data={"user_id": "ann"}).data.decode()
     assert 'data-testid="try-points">0<' in html and "Already completed 1 of 1 times" in html
