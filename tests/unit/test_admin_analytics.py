@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from loyalty_portal.models import Member, ProgramSettings, StatsDay, StatsState
+from loyalty_portal.models import Member, StatsDay, StatsState
 from loyalty_portal.services import adjustments, analytics, earning, members, redemption
 from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.program import settings_row
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -64,7 +65,7 @@ def test_figures_per_day_match_the_ledger(ctx, make):
 
 
 def test_days_are_calendar_days_of_the_program_zone(ctx, make):
-    ctx.add(ProgramSettings(id=1, timezone="Europe/Berlin"))
+    settings_row(ctx).timezone = "Europe/Berlin"
     make.rule("buy", points=10)
     late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 00:30 on the 11th in Berlin
     earning.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
@@ -110,7 +111,7 @@ def test_a_new_time_zone_rebuilds_the_days(ctx, make):
     earning.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
     ctx.commit()
     assert board(ctx, date(2026, 3, 10), date(2026, 3, 11), late + HOUR).series["issued"] == [10, 0]
-    ctx.add(ProgramSettings(id=1, timezone="Asia/Tokyo"))
+    settings_row(ctx).timezone = "Asia/Tokyo"  # as the settings screen changes it
     ctx.commit()
     b = board(ctx, date(2026, 3, 10), date(2026, 3, 11), late + 2 * HOUR)
     assert b.series["issued"] == [0, 10]
