@@ -1,9 +1,9 @@
 """Admin flows in a real browser (Chromium) against the live server.
 
-The member's rewards and coupons pages are built in parallel (the portal branch). Until
-they are merged, the member's redemption here goes through `redemption.redeem`, the
-service those pages call, and the member checks the result on the portal dashboard.
-The lead completes the cross-area steps after the merge (see the notes below).
+The member's rewards and coupons pages are built in parallel (the portal branch). Here the
+member's redemption goes through `redemption.redeem`, the service those pages call, and
+the member checks the result on the portal dashboard; `test_admin_cross_area.py` does the
+same through the member's own pages once they are merged.
 """
 
 from __future__ import annotations
@@ -49,8 +49,7 @@ def test_admin_creates_an_offer_and_a_member_redeems_it(app, new_page, make):
     assert admin.get_by_test_id("flash").inner_text() == "Offer “Tote bag” created."
     assert admin.get_by_test_id("stock").inner_text() == "10"
 
-    # TODO(lead, after merging the portal): the member opens the rewards page, sees
-    # "Tote bag" for 300 points and presses Redeem; replace member_redeems() with that.
+    # Through the rewards page: test_admin_cross_area.py (after the merge).
     member_redeems(app, "mia", "tote")
     member = new_page()
     login(member, "mia@example.com")
@@ -80,8 +79,7 @@ def test_admin_issues_a_manual_redemption_inline(app, new_page, make):
     assert admin.url == url  # swapped in place, no page load
     assert coupon_status(app, coupon_id) == ("ACTIVE", "STYLE-42")
 
-    # TODO(lead, after merging the portal): the member opens their coupons and sees
-    # STYLE-42 on the "Styling session" coupon.
+    # The code on the member's coupon page: test_admin_cross_area.py (after the merge).
     member = new_page()
     login(member, "mia@example.com")
     assert member.get_by_text("Redeemed: Styling session").is_visible()
