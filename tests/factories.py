@@ -133,19 +133,20 @@ class Factories:
         self, scopes: list[str] | None = None, name: str | None = None
     ) -> tuple[ApiKey, str]:
         """(key, plain text)."""
-        with self._session() as session:
-            key, plain = api_keys.create(
+        plain: list[str] = []
+
+        def build(session: Session) -> ApiKey:
+            key, text = api_keys.create(
                 session,
                 name or f"key{next(_seq)}",
                 scopes or ["events", "users", "redeem", "read"],
                 Actor.system("test"),
                 utcnow(),
             )
-            session.commit()
-            if not has_app_context():
-                session.refresh(key)
-                session.expunge(key)
-        return key, plain
+            plain.append(text)
+            return key
+
+        return self._build(build), plain[0]
 
     # -- program ------------------------------------------------------------
     def tier(self, name: str, threshold: int, multiplier: str = "1") -> Tier:

@@ -7,4 +7,17 @@ from loyalty_portal.access import require_admin
 bp = Blueprint("admin", __name__)
 bp.before_request(require_admin)
 
-from loyalty_portal.admin import routes  # noqa: E402,F401
+from loyalty_portal.admin import helpers  # noqa: E402,F401  (template helpers)
+from loyalty_portal.admin.views import (  # noqa: E402,F401
+    audit,
+    dashboard,
+    data,
+    fulfilment,
+    keys,
+    members,
+    offers,
+    program,
+    rules,
+    settings,
+    shops,
+)

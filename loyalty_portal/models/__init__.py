@@ -9,6 +9,7 @@ from loyalty_portal.models.member import Account, Member
 from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier, UserGroup
 from loyalty_portal.models.redemption import Redemption
 from loyalty_portal.models.rollup import MemberPointsDay
+from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
 
 __all__ = [
     "Account",
@@ -30,6 +31,9 @@ __all__ = [
     "Redemption",
     "RuleGroupOverride",
     "Shop",
+    "StatsDay",
+    "StatsOfferDay",
+    "StatsState",
     "Tier",
     "UserGroup",
 ]

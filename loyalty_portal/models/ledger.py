@@ -41,6 +41,14 @@ class LedgerEntry(Base):
             sqlite_where=_LIVE_LOT,
             postgresql_where=_LIVE_LOT,
         ),
+        # Expiry entries point at their lot; deleting or checking a lot finds them by index
+        # (without it, SQLite's foreign-key check scans the whole table per deleted row).
+        Index(
+            "ix_ledger_entry_lot",
+            "lot_id",
+            sqlite_where=text("lot_id IS NOT NULL"),
+            postgresql_where=text("lot_id IS NOT NULL"),
+        ),
         Index(
             "ix_ledger_entry_expiring",
             "expires_at",
@@ -63,7 +71,7 @@ class LedgerEntry(Base):
     event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"), index=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("earning_rule.id"))
     redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"), index=True)
-    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"))
     actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     source_note: Mapped[str | None] = mapped_column(String(64))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base
@@ -23,6 +23,7 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint("balance >= 0", name="balance_non_negative"),
         CheckConstraint("lifetime_points >= 0", name="lifetime_non_negative"),
+        Index("ix_member_created", "created_at"),  # new members per day (analytics)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

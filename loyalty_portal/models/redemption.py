@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base
@@ -29,6 +29,26 @@ class Redemption(Base):
         Index("ix_redemption_member_offer", "member_id", "offer_id", "status"),
         Index("ix_redemption_offer_status", "offer_id", "status", "created_at"),
         Index("ix_redemption_status_time", "status", "created_at"),
+        # Day-by-day analytics rollups read redemptions by each of their timestamps.
+        Index("ix_redemption_time", "created_at"),
+        Index(
+            "ix_redemption_fulfilled",
+            "fulfilled_at",
+            postgresql_where=text("fulfilled_at IS NOT NULL"),
+            sqlite_where=text("fulfilled_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_redemption_used",
+            "used_at",
+            postgresql_where=text("used_at IS NOT NULL"),
+            sqlite_where=text("used_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_redemption_cancelled",
+            "cancelled_at",
+            postgresql_where=text("cancelled_at IS NOT NULL"),
+            sqlite_where=text("cancelled_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,0 +1,100 @@
+"""Forms for earning rules and their "try it" panel."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from loyalty_portal.admin.forms import DATETIME_LOCAL
+
+EXPIRY_CHOICES = {
+    "program": "The program's default",
+    "never": "Never",
+    "days": "After a number of days",
+    "end_of_month": "At the end of the month",
+    "end_of_year": "At the end of the year",
+}
+
+
+class OverrideForm(Form):
+    """One user group's reward instead of the rule's own (empty: no override)."""
+
+    usergroup_id = HiddenField()
+    points = IntegerField("Points", validators=[Optional()])
+    points_per_unit = DecimalField("Points per unit", places=None, validators=[Optional()])
+
+
+class RuleForm(FlaskForm):
+    event_id = StringField(
+        "Event id",
+        validators=[DataRequired(), Length(max=128)],
+        description="What integrators send as eventId.",
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    type = SelectField(
+        "Type",
+        choices={
+            "FIX": "FIX: the same points every time",
+            "CONDITIONAL": "CONDITIONAL: points when a value reaches a threshold",
+            "TRANSACTION": "TRANSACTION: points per unit of a value",
+        },
+    )
+    points = IntegerField("Points", validators=[Optional()], description="FIX and CONDITIONAL.")
+    points_per_unit = DecimalField(
+        "Points per unit", places=None, validators=[Optional()], description="TRANSACTION."
+    )
+    value_field = StringField(
+        "Value field",
+        default="amount",
+        validators=[Optional(), Length(max=64)],
+        description="The metadata key judged (the event's amount when absent).",
+    )
+    threshold = DecimalField(
+        "Threshold", places=None, validators=[Optional()], description="CONDITIONAL."
+    )
+    max_per_event = IntegerField(
+        "Max points per event", validators=[Optional()], description="Empty: no cap."
+    )
+    cap_count = IntegerField("Completions allowed", validators=[Optional()])
+    cap_period = SelectField(
+        "per",
+        choices={"": "No limit", "day": "Day", "week": "Week", "month": "Month", "ever": "Ever"},
+    )
+    active_from = DateTimeLocalField("Active from", format=DATETIME_LOCAL, validators=[Optional()])
+    active_until = DateTimeLocalField(
+        "Active until", format=DATETIME_LOCAL, validators=[Optional()]
+    )
+    requires_api_key = BooleanField("Only accepted with an API key (server-to-server)")
+    pending_days = IntegerField(
+        "Pending days", validators=[Optional()], description="Empty: the program's default."
+    )
+    expiry_policy = SelectField("Points expire", choices=EXPIRY_CHOICES)
+    expiry_days = IntegerField("Expiry days", validators=[Optional()])
+    active = BooleanField("Active", default=True)
+    overrides = FieldList(FormField(OverrideForm))
+
+
+class TryRuleForm(FlaskForm):
+    user_id = StringField(
+        "userId",
+        validators=[Optional(), Length(max=128)],
+        description="Empty or unknown: a new member.",
+    )
+    metadata = TextAreaField(
+        "Metadata (JSON)", validators=[Optional(), Length(max=10_000)], default="{}"
+    )
+    amount = StringField("Amount", validators=[Optional(), Length(max=40)])

@@ -1,0 +1,84 @@
+"""Exports (streamed CSV) and the member import with its dry run."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request, stream_with_context
+
+from loyalty_portal.admin import bp
+from loyalty_portal.admin.forms.data import ExportForm, ImportForm
+from loyalty_portal.admin.helpers import admin_actor, read_text_upload, show_refusal
+from loyalty_portal.extensions import db
+from loyalty_portal.forms import show_errors
+from loyalty_portal.services import audit, exports, imports
+from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.history import day_range
+from loyalty_portal.templating import program_zone
+from loyalty_portal.timeutil import utcnow
+
+
+@bp.get("/data")
+def data() -> str:
+    return render_template(
+        "admin/data.html", export_form=ExportForm(), import_form=ImportForm(), report=None
+    )
+
+
+@bp.post("/exports")
+def export() -> Response | tuple[str, int]:
+    form = ExportForm()
+    if form.validate_on_submit():
+        try:
+            start, end = day_range(form.start.data, form.end.data, program_zone())
+        except ValidationFailed as exc:
+            show_refusal(form, exc, "start")
+        else:
+            kind = form.kind.data
+            now = utcnow()
+            audit.record(
+                db.session,
+                admin_actor(),
+                "data.export",
+                "data",
+                kind,
+                now=now,
+                after={"from": str(form.start.data or ""), "to": str(form.end.data or "")},
+            )
+            db.session.commit()
+            name = f"{kind}-{now.astimezone(program_zone()):%Y%m%d-%H%M}.csv"
+            rows = exports.stream_csv(db.session, kind, start, end)
+            return Response(
+                stream_with_context(rows),
+                mimetype="text/csv",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "Cache-Control": "no-store",
+                },
+            )
+    page = render_template(
+        "admin/data.html", export_form=form, import_form=ImportForm(), report=None
+    )
+    return page, 400
+
+
+@bp.post("/imports/members")
+def import_members() -> str:
+    form = ImportForm()
+    report = None
+    text = read_text_upload(form.file) if form.validate_on_submit() else None
+    if text is not None:
+        dry_run = "import" not in request.form
+        try:
+            report = imports.import_members(
+                db.session, text, actor=admin_actor(), now=utcnow(), dry_run=dry_run
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc, "file")
+        else:
+            if report.dry_run or not report.ok:
+                db.session.rollback()
+            else:
+                db.session.commit()
+    return render_template(
+        "admin/data.html", export_form=ExportForm(), import_form=form, report=report
+    )

@@ -1,0 +1,59 @@
+"""API keys: create (the plain key is shown once), list with last use, revoke."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from loyalty_portal.admin import bp
+from loyalty_portal.admin.forms.keys import ApiKeyForm
+from loyalty_portal.admin.helpers import admin_actor, paginate, show_refusal
+from loyalty_portal.extensions import db
+from loyalty_portal.models import ApiKey
+from loyalty_portal.services import api_keys
+from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.timeutil import utcnow
+
+
+def _page(form: ApiKeyForm, created: ApiKey | None = None, plain: str | None = None) -> Response:
+    page = paginate(
+        db.session, select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
+    )
+    response = make_response(
+        render_template("admin/keys.html", page=page, form=form, created=created, plain=plain)
+    )
+    if plain:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api-keys")
+def api_keys_list() -> Response:
+    return _page(ApiKeyForm())
+
+
+@bp.post("/api-keys")
+def api_key_create() -> Response:
+    form = ApiKeyForm()
+    if form.validate_on_submit():
+        try:
+            key, plain = api_keys.create(
+                db.session, form.name.data, list(form.scopes.data or []), admin_actor(), utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_refusal(form, exc, "name")
+        else:
+            db.session.commit()
+            return _page(ApiKeyForm(formdata=None), created=key, plain=plain)
+    return _page(form)
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+def api_key_revoke(key_id: int) -> Response:
+    key = api_keys.find(db.session, str(key_id))
+    api_keys.revoke(db.session, key, admin_actor(), utcnow())
+    db.session.commit()
+    flash(f"API key “{key.name}” revoked.", "success")
+    return redirect(url_for("admin.api_keys_list"), 303)

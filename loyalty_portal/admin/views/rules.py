@@ -1,0 +1,198 @@
+"""Earning rules: list, create, edit, (de)activate, and the read-only "try it" panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+
+from loyalty_portal.admin import bp
+from loyalty_portal.admin.forms.rules import RuleForm, TryRuleForm
+from loyalty_portal.admin.helpers import (
+    admin_actor,
+    is_htmx,
+    paginate,
+    sort_order,
+    to_local,
+    to_utc,
+)
+from loyalty_portal.extensions import db
+from loyalty_portal.forms import show_errors
+from loyalty_portal.models import EarningRule, UserGroup
+from loyalty_portal.services import rule_admin
+from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.timeutil import utcnow
+
+SORTS = {
+    "event": EarningRule.event_id,
+    "title": EarningRule.title,
+    "type": EarningRule.type,
+    "updated": EarningRule.updated_at,
+}
+
+
+@bp.get("/rules")
+def rules() -> str:
+    stmt = select(EarningRule)
+    q = request.args.get("q", "").strip()
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(
+            or_(EarningRule.event_id.ilike(pattern), EarningRule.title.ilike(pattern))
+        )
+    status = request.args.get("status", "all")
+    if status in ("active", "inactive"):
+        stmt = stmt.where(EarningRule.active.is_(status == "active"))
+    sort, order = sort_order(SORTS, "event")
+    page = paginate(db.session, stmt.order_by(*order, EarningRule.id))
+    return render_template("admin/rules/list.html", page=page, q=q, status=status, sort=sort)
+
+
+def _groups() -> dict[str, str]:
+    groups = db.session.scalars(select(UserGroup).order_by(UserGroup.id))
+    return {g.id: g.display_title() for g in groups}
+
+
+def _override_rows(rule: EarningRule | None, groups: dict[str, str]) -> list[dict[str, Any]]:
+    existing = {o.usergroup_id: o for o in rule.group_overrides} if rule else {}
+    return [
+        {
+            "usergroup_id": group_id,
+            "points": existing[group_id].points if group_id in existing else None,
+            "points_per_unit": (
+                existing[group_id].points_per_unit if group_id in existing else None
+            ),
+        }
+        for group_id in groups
+    ]
+
+
+def _form_data(rule: EarningRule, groups: dict[str, str]) -> dict[str, Any]:
+    data = {name: getattr(rule, name) for name in rule_admin.FIELDS}
+    data["active_from"] = to_local(rule.active_from)
+    data["active_until"] = to_local(rule.active_until)
+    data["cap_period"] = rule.cap_period or ""
+    data["overrides"] = _override_rows(rule, groups)
+    return data
+
+
+def _input(form: RuleForm) -> rule_admin.RuleInput:
+    return rule_admin.RuleInput(
+        title=form.title.data or "",
+        type=form.type.data,
+        description=form.description.data or "",
+        points=form.points.data,
+        points_per_unit=form.points_per_unit.data,
+        value_field=form.value_field.data or "",
+        threshold=form.threshold.data,
+        max_per_event=form.max_per_event.data,
+        cap_count=form.cap_count.data,
+        cap_period=form.cap_period.data or None,
+        active_from=to_utc(form.active_from.data),
+        active_until=to_utc(form.active_until.data),
+        requires_api_key=bool(form.requires_api_key.data),
+        pending_days=form.pending_days.data,
+        expiry_policy=form.expiry_policy.data,
+        expiry_days=form.expiry_days.data,
+        active=bool(form.active.data),
+        overrides=[
+            rule_admin.OverrideInput(
+                usergroup_id=entry.usergroup_id.data or "",
+                points=entry.points.data,
+                points_per_unit=entry.points_per_unit.data,
+            )
+            for entry in form.overrides
+        ],
+    )
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+def rule_new() -> Response | str:
+    groups = _groups()
+    if request.method == "POST":
+        form = RuleForm()
+    else:
+        form = RuleForm(data={"overrides": _override_rows(None, groups)})
+    if form.validate_on_submit():
+        try:
+            rule = rule_admin.create_rule(
+                db.session, form.event_id.data, _input(form), actor=admin_actor(), now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc, "title")
+        else:
+            db.session.commit()
+            flash(f"Rule “{rule.title}” created.", "success")
+            return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
+    return render_template("admin/rules/form.html", form=form, rule=None, groups=groups)
+
+
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+def rule_edit(rule_id: int) -> Response | str:
+    rule = rule_admin.get_rule(db.session, rule_id)
+    groups = _groups()
+    form = RuleForm() if request.method == "POST" else RuleForm(data=_form_data(rule, groups))
+    del form.event_id
+    if form.validate_on_submit():
+        try:
+            rule_admin.update_rule(
+                db.session, rule, _input(form), actor=admin_actor(), now=utcnow()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc, "title")
+        else:
+            db.session.commit()
+            flash("Rule saved.", "success")
+            return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
+    return render_template(
+        "admin/rules/form.html", form=form, rule=rule, groups=groups, try_form=TryRuleForm()
+    )
+
+
+@bp.post("/rules/<int:rule_id>/active")
+def rule_set_active(rule_id: int) -> Response:
+    rule = rule_admin.get_rule(db.session, rule_id)
+    active = request.form.get("active") == "1"
+    rule_admin.set_active(db.session, rule, active, actor=admin_actor(), now=utcnow())
+    db.session.commit()
+    flash(f"Rule {'activated' if active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
+
+
+@bp.post("/rules/<int:rule_id>/try")
+def rule_try(rule_id: int) -> str:
+    """Judge a sample event against the saved rule; nothing is written."""
+    rule = rule_admin.get_rule(db.session, rule_id)
+    form = TryRuleForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            metadata, amount = rule_admin.parse_sample(form.metadata.data, form.amount.data)
+            result = rule_admin.try_rule(
+                db.session,
+                rule,
+                user_id=form.user_id.data or "",
+                metadata=metadata,
+                amount=amount,
+                now=utcnow(),
+            )
+        except ValidationFailed as exc:
+            show_errors(form, exc, "metadata")
+    db.session.rollback()
+    if is_htmx():
+        return render_template("admin/rules/_try.html", rule=rule, try_form=form, result=result)
+    groups = _groups()
+    edit_form = RuleForm(formdata=None, data=_form_data(rule, groups))
+    del edit_form.event_id
+    return render_template(
+        "admin/rules/form.html",
+        form=edit_form,
+        rule=rule,
+        groups=groups,
+        try_form=form,
+        result=result,
+    )

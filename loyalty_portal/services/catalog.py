@@ -1,0 +1,225 @@
+"""The reward catalog for admins: create, edit, (de)activate and delete offers, audited.
+
+An offer that has redemptions is never deleted (coupons and ledger entries point at it);
+deactivating takes it out of the catalog instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import Offer, Redemption, Shop, Tier, UserGroup
+from loyalty_portal.models.catalog import FULFILMENT_MODES, OFFER_TYPES
+from loyalty_portal.services import audit
+from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.checks import Problems, changes, plain
+from loyalty_portal.services.errors import Conflict, OfferNotFound
+
+MAX_COST = 100_000_000
+MAX_STOCK = 100_000_000
+
+
+@dataclass
+class OfferInput:
+    """Everything an admin sets on an offer (times are aware UTC instants)."""
+
+    title: str
+    cost: int | None
+    description: str = ""
+    image_url: str | None = None
+    type: str = "LOCAL"
+    shop_id: str | None = None
+    stock: int | None = None
+    limit_per_member: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    min_tier_id: int | None = None
+    usergroup_ids: list[str] = field(default_factory=list)
+    fulfilment: str = "auto"
+    coupon_valid_days: int | None = None
+    how_to_use: str = ""
+    active: bool = True
+
+
+def offer_snapshot(offer: Offer) -> dict[str, Any]:
+    """The offer's editable fields as JSON, for the audit log."""
+    return plain(
+        {
+            "title": offer.title,
+            "description": offer.description,
+            "image_url": offer.image_url,
+            "type": offer.type,
+            "shop_id": offer.shop_id,
+            "cost": offer.cost,
+            "stock": offer.stock,
+            "limit_per_member": offer.limit_per_member,
+            "valid_from": offer.valid_from,
+            "valid_until": offer.valid_until,
+            "min_tier_id": offer.min_tier_id,
+            "usergroups": [g.id for g in offer.usergroups],
+            "fulfilment": offer.fulfilment,
+            "coupon_valid_days": offer.coupon_valid_days,
+            "how_to_use": offer.how_to_use,
+            "active": offer.active,
+        }
+    )
+
+
+def _checked(session: Session, data: OfferInput, problems: Problems) -> list[UserGroup]:
+    """Validate `data` in place (trimmed texts); returns the offer's user groups."""
+    data.title = problems.text("title", data.title, max_len=200, required=True)
+    data.description = problems.text("description", data.description, max_len=5000)
+    data.how_to_use = problems.text("how_to_use", data.how_to_use, max_len=5000)
+    data.image_url = problems.url("image_url", data.image_url)
+    problems.choice("type", data.type, OFFER_TYPES)
+    problems.choice("fulfilment", data.fulfilment, FULFILMENT_MODES)
+    if data.cost is None:
+        problems.add("cost", "Required.")
+    problems.int_range("cost", data.cost, low=1, high=MAX_COST)
+    problems.int_range("stock", data.stock, low=0, high=MAX_STOCK)
+    problems.int_range("limit_per_member", data.limit_per_member, low=1, high=1_000_000)
+    problems.int_range("coupon_valid_days", data.coupon_valid_days, low=1, high=3650)
+    problems.window("valid_from", data.valid_from, "valid_until", data.valid_until)
+    if data.shop_id and session.get(Shop, data.shop_id) is None:
+        problems.add("shop_id", "No such shop.")
+    if data.min_tier_id is not None and session.get(Tier, data.min_tier_id) is None:
+        problems.add("min_tier_id", "No such tier.")
+    wanted = sorted(set(data.usergroup_ids))
+    groups = list(session.scalars(select(UserGroup).where(UserGroup.id.in_(wanted))))
+    if unknown := sorted(set(wanted) - {g.id for g in groups}):
+        problems.add("usergroup_ids", f"Unknown group(s): {', '.join(unknown)}.")
+    return sorted(groups, key=lambda g: g.id)
+
+
+def _apply(offer: Offer, data: OfferInput, groups: list[UserGroup]) -> None:
+    for name in (
+        "title",
+        "description",
+        "image_url",
+        "type",
+        "cost",
+        "stock",
+        "limit_per_member",
+        "valid_from",
+        "valid_until",
+        "min_tier_id",
+        "fulfilment",
+        "coupon_valid_days",
+        "how_to_use",
+        "active",
+    ):
+        setattr(offer, name, getattr(data, name))
+    offer.shop_id = data.shop_id or None
+    offer.usergroups = groups
+
+
+def get_offer(session: Session, offer_id: str) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise OfferNotFound(f"No offer {offer_id!r}.")
+    return offer
+
+
+def create_offer(
+    session: Session, offer_id: str, data: OfferInput, *, actor: Actor, now: datetime
+) -> Offer:
+    problems = Problems()
+    offer_id = problems.slug("id", offer_id)
+    groups = _checked(session, data, problems)
+    if not problems.details.get("id") and session.get(Offer, offer_id) is not None:
+        problems.add("id", "An offer with this id already exists.")
+    problems.raise_any()
+    offer = Offer(id=offer_id, created_at=now, updated_at=now)
+    _apply(offer, data, groups)
+    session.add(offer)
+    session.flush()
+    session.refresh(offer)
+    audit.record(
+        session, actor, "offer.create", "offer", offer.id, now=now, after=offer_snapshot(offer)
+    )
+    return offer
+
+
+def update_offer(
+    session: Session, offer: Offer, data: OfferInput, *, actor: Actor, now: datetime
+) -> Offer:
+    problems = Problems()
+    groups = _checked(session, data, problems)
+    problems.raise_any()
+    before = offer_snapshot(offer)
+    _apply(offer, data, groups)
+    offer.updated_at = now
+    session.flush()
+    session.refresh(offer)
+    old, new = changes(before, offer_snapshot(offer))
+    if new:
+        audit.record(
+            session, actor, "offer.update", "offer", offer.id, now=now, before=old, after=new
+        )
+    return offer
+
+
+def set_active(
+    session: Session, offer: Offer, active: bool, *, actor: Actor, now: datetime
+) -> Offer:
+    """Take an offer out of the catalog (or back in); its coupons stay valid."""
+    if offer.active != active:
+        offer.active = active
+        offer.updated_at = now
+        action = "offer.activate" if active else "offer.deactivate"
+        audit.record(
+            session,
+            actor,
+            action,
+            "offer",
+            offer.id,
+            now=now,
+            before={"active": not active},
+            after={"active": active},
+        )
+        session.flush()
+    return offer
+
+
+def redemption_count(session: Session, offer_id: str) -> int:
+    stmt = select(func.count()).select_from(Redemption).where(Redemption.offer_id == offer_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def delete_offer(session: Session, offer: Offer, *, actor: Actor, now: datetime) -> None:
+    """Delete an offer nobody has redeemed (with its unused pool codes)."""
+    if redemption_count(session, offer.id):
+        raise Conflict(
+            "This offer has redemptions, so it cannot be deleted. Deactivate it instead."
+        )
+    audit.record(
+        session, actor, "offer.delete", "offer", offer.id, now=now, before=offer_snapshot(offer)
+    )
+    session.delete(offer)
+    session.flush()
+
+
+def redemption_stats(session: Session, offer_ids: list[str]) -> dict[str, dict[str, int]]:
+    """{offer_id: {status: count, ..., 'total': n, 'points': points spent net of refunds}}."""
+    stats: dict[str, dict[str, int]] = {
+        offer_id: {"total": 0, "points": 0} for offer_id in offer_ids
+    }
+    if not offer_ids:
+        return stats
+    rows = session.execute(
+        select(Redemption.offer_id, Redemption.status, func.count(), func.sum(Redemption.points))
+        .where(Redemption.offer_id.in_(offer_ids))
+        .group_by(Redemption.offer_id, Redemption.status)
+    ).all()
+    for offer_id, status, count, points in rows:
+        entry = stats[offer_id]
+        entry[status] = int(count)
+        entry["total"] += int(count)
+        if status != "CANCELLED":
+            entry["points"] += int(points or 0)
+    return stats

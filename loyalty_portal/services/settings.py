@@ -1,0 +1,95 @@
+"""The program's settings row, edited by admins and audited. The API secret is not here:
+it lives in the server's configuration and is never stored or shown."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models.program import EXPIRY_POLICIES
+from loyalty_portal.services import audit
+from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.checks import Problems, changes
+from loyalty_portal.services.program import load_program, settings_row
+
+
+@dataclass
+class SettingsInput:
+    name: str
+    timezone: str
+    expiry_policy: str
+    expiry_days: int | None
+    pending_days: int | None
+    tier_window_days: int | None
+    coupon_valid_days: int | None
+    tenant_id: str
+    project_id: str
+
+
+def current(session: Session) -> SettingsInput:
+    """The effective settings (stored values over the server's defaults)."""
+    program = load_program(session)
+    return SettingsInput(
+        name=program.name,
+        timezone=program.timezone.key,
+        expiry_policy=program.expiry_policy,
+        expiry_days=program.expiry_days,
+        pending_days=program.pending_days,
+        tier_window_days=program.tier_window_days,
+        coupon_valid_days=program.coupon_valid_days,
+        tenant_id=program.tenant_id,
+        project_id=program.project_id,
+    )
+
+
+def valid_timezone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def update(session: Session, data: SettingsInput, *, actor: Actor, now: datetime) -> SettingsInput:
+    problems = Problems()
+    data.name = problems.text("name", data.name, max_len=120, required=True)
+    data.timezone = (data.timezone or "").strip()
+    if not valid_timezone(data.timezone):
+        problems.add("timezone", "Not a known IANA time zone (e.g. Europe/Berlin, UTC).")
+    problems.choice("expiry_policy", data.expiry_policy, EXPIRY_POLICIES)
+    if data.expiry_policy == "days":
+        if data.expiry_days is None:
+            problems.add("expiry_days", "Required when points expire after a number of days.")
+        problems.int_range("expiry_days", data.expiry_days, low=1, high=36500)
+    else:
+        data.expiry_days = None
+    problems.int_range("pending_days", data.pending_days, low=0, high=365)
+    problems.int_range("tier_window_days", data.tier_window_days, low=1, high=3650)
+    problems.int_range("coupon_valid_days", data.coupon_valid_days, low=1, high=3650)
+    data.tenant_id = problems.text("tenant_id", data.tenant_id, max_len=128, required=True)
+    data.project_id = problems.text("project_id", data.project_id, max_len=128, required=True)
+    problems.raise_any()
+
+    before = asdict(current(session))
+    row = settings_row(session)
+    for name, value in asdict(data).items():
+        setattr(row, name, value)
+    row.pending_days = data.pending_days or 0
+    row.updated_at = now
+    session.flush()
+    old, new = changes(before, asdict(current(session)))
+    if new:
+        audit.record(
+            session, actor, "settings.update", "settings", "program", now=now, before=old, after=new
+        )
+    return data
+
+
+def as_form_data(data: SettingsInput) -> dict[str, Any]:
+    return asdict(data)
