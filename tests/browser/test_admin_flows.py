@@ -8,6 +8,8 @@ same through the member's own pages once they are merged.
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Redemption
 from loyalty_portal.services import redemption
@@ -54,7 +56,7 @@ def test_admin_creates_an_offer_and_a_member_redeems_it(app, new_page, make):
     member = new_page()
     login(member, "mia@example.com")
     assert member.get_by_test_id("balance").inner_text() == "200"
-    assert member.get_by_text("Redeemed: Tote bag").is_visible()
+    expect(member.get_by_text("Redeemed: Tote bag")).to_be_visible()
 
     admin.reload()
     assert admin.get_by_test_id("stock").inner_text() == "9"
@@ -70,7 +72,7 @@ def test_admin_issues_a_manual_redemption_inline(app, new_page, make):
     login(admin, "root@example.com")
     admin.get_by_role("link", name="Fulfilment").click()
     row = admin.locator(f"#row-{coupon_id}")
-    assert row.get_by_text("Pending").is_visible()
+    expect(row.get_by_text("Pending")).to_be_visible()
     row.get_by_label(f"Code for {coupon_id}").fill("STYLE-42")
     url = admin.url
     row.get_by_role("button", name="Issue").click()
@@ -82,7 +84,7 @@ def test_admin_issues_a_manual_redemption_inline(app, new_page, make):
     # The code on the member's coupon page: test_admin_cross_area.py (after the merge).
     member = new_page()
     login(member, "mia@example.com")
-    assert member.get_by_text("Redeemed: Styling session").is_visible()
+    expect(member.get_by_text("Redeemed: Styling session")).to_be_visible()
 
 
 def test_try_it_panel_answers_in_place(new_page, make):
@@ -95,7 +97,7 @@ def test_try_it_panel_answers_in_place(new_page, make):
     admin.get_by_role("button", name="Try it").click()
     admin.get_by_test_id("try-points").wait_for()
     assert admin.get_by_test_id("try-points").inner_text() == "25"
-    assert admin.get_by_text("12.5 × 2 points per unit = 25 points").is_visible()
+    expect(admin.get_by_text("12.5 × 2 points per unit = 25 points")).to_be_visible()
     assert admin.url.endswith(f"/admin/rules/{rule_id}")
 
 
@@ -111,4 +113,4 @@ def test_dashboard_draws_its_charts(new_page, make):
     )
     assert drawn == 6
     admin.get_by_text("Show as table").first.click()
-    assert admin.get_by_role("columnheader", name="Issued").is_visible()
+    expect(admin.get_by_role("columnheader", name="Issued")).to_be_visible()

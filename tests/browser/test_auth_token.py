@@ -3,6 +3,8 @@ portal, logged in."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from loyalty_portal.services.program import load_program
 from loyalty_portal.services.tokens import issue_member_token
 from tests.conftest import API_SECRET
@@ -22,10 +24,10 @@ def test_hand_off_lands_in_the_portal_logged_in(app, page, make, live_server):
     page.get_by_role("button", name="Open rewards").click()
     page.wait_for_url("**/portal/")
     assert token not in page.url
-    assert page.get_by_role("heading", name="Hello, Ann Embedded").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Ann Embedded")).to_be_visible()
     assert page.get_by_test_id("balance").inner_text() == "2,500"
     page.goto("/portal/rewards")  # the session holds for further pages
-    assert page.get_by_role("heading", name="Rewards").is_visible()
+    expect(page.get_by_role("heading", name="Rewards")).to_be_visible()
 
 
 def test_a_bad_token_shows_an_error_and_no_session(page, live_server):

@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from tests.browser.conftest import login
 
 
@@ -11,4 +13,4 @@ def test_wrong_password_stays_on_login_with_message(page, make):
     make.member_login("ann@example.com")
     login(page, "ann@example.com", "wrong-password")
     assert "/auth/login" in page.url
-    assert page.get_by_text("Email or password is not correct.").is_visible()
+    expect(page.get_by_text("Email or password is not correct.")).to_be_visible()

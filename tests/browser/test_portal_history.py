@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from playwright.sync_api import expect
+
 from loyalty_portal.services import adjustments
 from loyalty_portal.services.actors import Actor
 from loyalty_portal.services.members import get_member
@@ -61,4 +63,4 @@ def test_load_more_without_javascript_opens_the_next_page(app, new_page, make):
     page.get_by_test_id("load-more").click()
     page.wait_for_url("**/portal/history?cursor=*")
     assert page.get_by_test_id("history-entry").count() == 5
-    assert page.get_by_role("link", name="Back to the newest").is_visible()
+    expect(page.get_by_role("link", name="Back to the newest")).to_be_visible()

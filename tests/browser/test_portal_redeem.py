@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from loyalty_portal.models import Member
 from loyalty_portal.services.actors import Actor
 from loyalty_portal.services.adjustments import adjust
@@ -34,7 +36,7 @@ def test_htmx_redeem_changes_card_and_balance_without_a_page_load(app, page, mak
     assert page.get_by_test_id("balance").inner_text() == "850"
     assert "Show the code at the till." in card.inner_text()
     assert page.locator("#announcer").inner_text().startswith("Redeemed Free coffee")
-    assert card.get_by_role("button", name=re.compile("Copy code")).is_visible()
+    expect(card.get_by_role("button", name=re.compile("Copy code"))).to_be_visible()
     assert still_same_document(page)
     assert balance_of(app, account.member_id) == 850
     assert redemptions_of(app, account.member_id) == [("coffee", "ACTIVE")]
@@ -103,7 +105,7 @@ def test_redeem_with_javascript_disabled(app, new_page, make):
     assert page.get_by_test_id("flash").inner_text() == (
         "You redeemed Free coffee. Here is your coupon."
     )
-    assert page.get_by_test_id("coupon-code").is_visible()
+    expect(page.get_by_test_id("coupon-code")).to_be_visible()
     assert page.get_by_test_id("balance").inner_text() == "850"
     assert redemptions_of(app, account.member_id) == [("coffee", "ACTIVE")]
 
@@ -160,5 +162,5 @@ def test_when_the_session_has_ended_redeem_leads_to_the_login_page(app, page, ma
     accept_confirmations(page)
     page.get_by_test_id("redeem-button").click()
     page.wait_for_url(re.compile(r".*/auth/login\?next=/portal/rewards$"))
-    assert page.get_by_role("heading", name="Log in").is_visible()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     assert redemptions_of(app, account.member_id) == []
