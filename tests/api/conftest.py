@@ -3,12 +3,13 @@ app's secret) and a small client that sends them."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -99,17 +100,20 @@ def error_code(response: Any) -> str:
 
 
 def snapshot(app: Flask) -> dict[str, Any]:
-    """Row counts and balances: what any write would change."""
-    with app.app_context():
+    """Row counts and balances: what any write would change.
+
+    Reads in the test's app context (pytest-flask pushes one and the client's requests
+    share it) and ends its transaction, so SQLite's write lock is never left held.
+    """
+    with app.app_context() if not has_app_context() else nullcontext():
         counts = {
             model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (EventLog, IdempotencyKey, LedgerEntry, Member, Redemption, UserGroup)
         }
-        counts["balances"] = dict(
-            db.session.execute(select(Member.user_id, Member.balance)).all()
-        )
+        counts["balances"] = dict(db.session.execute(select(Member.user_id, Member.balance)).all())
         counts["stock"] = dict(db.session.execute(select(Offer.id, Offer.stock)).all())
         counts["statuses"] = dict(
             db.session.execute(select(Redemption.id, Redemption.status)).all()
         )
+        db.session.rollback()
         return counts
