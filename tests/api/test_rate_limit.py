@@ -96,9 +96,8 @@ def test_failed_credentials_are_limited_per_address(api):
     assert r.status_code == 429 and error_code(r) == "rate_limited"
 
 
+@pytest.mark.parametrize("storage", ["redis"], indirect=True)
 def test_with_redis_the_counters_live_in_redis(api, make, admin_key, storage):
-    if storage["RATELIMIT_STORAGE_URI"] == "memory://":
-        pytest.skip("only meaningful for the Redis storage")
     make.member("a")
     _exhaust(api, admin_key)
     prefix = storage["RATELIMIT_STORAGE_OPTIONS"]["key_prefix"]
