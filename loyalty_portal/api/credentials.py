@@ -1,7 +1,7 @@
 """Who is calling /v1: an API key (`x-api-key`) or a member JWT (`Authorization: Bearer`).
 
 A session cookie never counts. The caller is resolved once per request and cached on
-`g`; the rate limiter's key function resolves it first (it runs before any view), so
+the request; the rate limiter's key function resolves it first (it runs before any view), so
 limits are per API key or per member, and failed attempts are limited per address.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from loyalty_portal.extensions import db, rate_limit_key
@@ -98,14 +98,19 @@ def _authenticate() -> Principal:
     raise Unauthorized("Send an API key in x-api-key or a member token as Authorization: Bearer.")
 
 
+_CACHE = "loyalty.api_principal"
+
+
 def _resolve() -> Principal | DomainError:
-    if "api_principal" not in g:
+    """Authenticate once per request (cached on the request, not on `g`, which an app
+    context reused across requests would share)."""
+    if _CACHE not in request.environ:
         try:
-            g.api_principal = _authenticate()
+            request.environ[_CACHE] = _authenticate()
         except DomainError as exc:
             db.session.rollback()
-            g.api_principal = exc
-    return g.api_principal  # type: ignore[no-any-return]
+            request.environ[_CACHE] = exc
+    return request.environ[_CACHE]  # type: ignore[no-any-return]
 
 
 def current_principal() -> Principal:

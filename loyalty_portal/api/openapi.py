@@ -28,11 +28,15 @@ ERROR_TEXT = {
 }
 COMMON_ERRORS = (400, 401, 403, 429, 500)
 WRITE_ERRORS = (409, 413, 422)
-PATH_SCHEMAS: dict[str, dict[str, Any]] = {
-    "userId": {"type": "string", "minLength": 1, "maxLength": 128},
-    "customerId": {"type": "string", "minLength": 1, "maxLength": 128},
-}
 ID_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 128}
+PATH_EXAMPLES = {
+    "userId": "alice",
+    "customerId": "alice",
+    "offerId": "coffee",
+    "shopId": "cafe",
+    "couponId": "cp_0123456789abcdef",
+    "projectId": "default",
+}
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -120,7 +124,8 @@ def _parameters(spec: RouteSpec) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": PATH_SCHEMAS.get(name, ID_SCHEMA),
+            "schema": ID_SCHEMA,
+            "example": PATH_EXAMPLES[name],
         }
         for name in spec.path_params
     ]

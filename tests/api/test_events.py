@@ -239,3 +239,13 @@ def test_a_body_that_is_not_a_json_object_is_validation_error(api, admin_key, ra
         "/v1/event", data=raw, headers={**admin_key, "Content-Type": "application/json"}
     )
     assert r.status_code == 400 and error_code(r) == "validation_error"
+
+
+def test_points_past_the_32_bit_columns_are_refused_not_a_500(api, make, admin_key):
+    make.rule("buy", type="TRANSACTION", points=None, points_per_unit=5)
+    r = api.post("/v1/event", admin_key, {"eventId": "buy", "userId": "rich", "amount": 1e9})
+    assert r.status_code == 400 and "metadata.amount" in r.get_json()["error"]["details"]
+    make.rule("big", type="TRANSACTION", points=None, points_per_unit=1)
+    body = {"eventId": "big", "userId": "rich", "amount": 1_000_000_000}
+    assert [api.post("/v1/event", admin_key, body).status_code for _ in range(3)] == [200, 200, 400]
+    assert api.get("/v1/user/rich/points", admin_key).get_json()["points"] == 2_000_000_000

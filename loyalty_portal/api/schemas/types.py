@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -15,6 +16,19 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer; so do we (5.5 stays an error)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def whole_int(minimum: int, maximum: int) -> Any:
+    """A strict integer in [minimum, maximum] that also takes whole floats such as 5.0."""
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_whole_number)]
+
 
 MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 MAX_NUMBER = 1_000_000_000  # event amounts and metadata numbers, either sign for metadata
@@ -47,7 +61,7 @@ _ISO_SCHEMA = {"type": "string", "format": "date-time", "maxLength": 64}
 IsoTimestamp = Annotated[
     str, StringConstraints(min_length=1, max_length=64), WithJsonSchema(_ISO_SCHEMA)
 ]
-EpochMs = Annotated[int, Field(ge=0, le=MAX_EPOCH_MS)]
+EpochMs = whole_int(0, MAX_EPOCH_MS)
 Timestamp = EpochMs | IsoTimestamp
 
 #: `customerId` and `user_id` are accepted wherever `userId` is (legacy clients).
