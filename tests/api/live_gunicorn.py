@@ -43,6 +43,7 @@ def gunicorn(
     threads: int = 8,
     app: str = "app:app",
     timeout: float = 60,
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """Serve `app` with `workers` processes of `threads` threads; yield the base URL."""
     port = free_port()
@@ -58,6 +59,7 @@ def gunicorn(
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
+        *extra_args,
         app,
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=loyalty_env(settings))
