@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
-
 from loyalty_portal.extensions import db
-from tests.api.conftest import error_code
+from tests.api.conftest import counted_queries, error_code
 
 OFFER_FIELDS = {
     "offerId",
@@ -25,22 +22,6 @@ OFFER_FIELDS = {
     "minTier",
 }
 NOW = datetime.now(UTC)
-
-
-@contextmanager
-def counted_queries(app):
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):  # noqa: ARG001
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_feed_lists_visible_offers_with_redeemability(api, make, admin_key):

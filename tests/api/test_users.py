@@ -12,7 +12,7 @@ from loyalty_portal.models import Member
 from loyalty_portal.services import earning, redemption
 from loyalty_portal.services.actors import Actor
 from loyalty_portal.services.members import get_member
-from tests.api.conftest import error_code
+from tests.api.conftest import counted_queries, error_code
 
 NOW = datetime.now(UTC)
 
@@ -192,3 +192,13 @@ def test_adjust_points_validates(api, make, admin_key, body):
     make.member("a")
     r = api.post("/v1/user/a/points", admin_key, body)
     assert r.status_code == 400 and error_code(r) == "validation_error"
+
+
+def test_history_pages_without_counting_the_table(api, make, app, admin_key):
+    _history_fixture(app, make)
+    api.get("/v1/user/h/history", admin_key)
+    with counted_queries(app) as statements:
+        page = api.get("/v1/user/h/history?limit=2&offset=1&types=event", admin_key).get_json()
+    assert len(page["data"]) == 2
+    assert not [s for s in statements if "count(" in s.lower()]
+    assert any("LIMIT" in s and "OFFSET" in s for s in statements)
