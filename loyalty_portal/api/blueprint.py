@@ -13,4 +13,9 @@ bp = Blueprint("api", __name__)
 VERSION_PREFIXES = {"/v1": "api", "/v0": "api_v0", "/v2": "api_v2", "/v3": "api_v3"}
 
 # One bucket per credential across every route and every version prefix.
-limiter.shared_limit(api_rate_limit, scope="api", key_func=api_rate_key)(bp)
+limiter.shared_limit(
+    api_rate_limit,
+    scope="api",
+    key_func=api_rate_key,
+    error_message="Too many requests for this credential; retry after Retry-After seconds.",
+)(bp)
