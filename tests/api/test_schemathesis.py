@@ -39,7 +39,7 @@ DOCUMENTED_REFUSALS: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/offer/redeem"): {"userId"},
     ("POST", "/v1/redeem"): {"userId"},
     # the public API answers 400 user_exists for a taken userId
-    ("POST", "/v1/user"): {"user_exists"},
+    ("POST", "/v1/user"): {"user_exists", "userId"},
     # a taken userGroupId
     ("POST", "/v1/usergroup"): {"userGroupId"},
     # exactly one of month or timeframe

@@ -62,7 +62,11 @@ class CreateUserBody(RequestModel):
         extra="ignore", strict=True, json_schema_extra={"examples": [{"userId": "new-user-1"}]}
     )
 
-    userId: UserId = Field(validation_alias=USER_ID_ALIASES)
+    userId: UserId | None = Field(
+        None,
+        validation_alias=USER_ID_ALIASES,
+        description="Required with an API key; a member token creates its own `sub`.",
+    )
 
 
 class AdjustPointsBody(RequestModel):
