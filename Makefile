@@ -39,6 +39,9 @@ bench: $(VENV)/.test-deps
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 
+screenshots: $(VENV)/.test-deps
+	$(BIN)/python -m tests.browser.screenshots
+
 migrate: $(BIN)/activate
 	$(FLASK) db migrate -m "$(MESSAGE)"
 

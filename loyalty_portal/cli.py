@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models.access import API_SCOPES
@@ -34,6 +34,7 @@ def _fail(exc: DomainError) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.password_option(help="Prompted (twice) when omitted.")
 def create_admin(email: str, password: str) -> None:
@@ -47,6 +48,7 @@ def create_admin(email: str, password: str) -> None:
 
 
 @click.command("create-member")
+@with_appcontext
 @click.argument("email")
 @click.option("--user-id", help="Link to this existing (or new) userId.")
 @click.option("--name", "display_name", help="Display name.")
@@ -65,6 +67,7 @@ def create_member(email: str, user_id: str | None, display_name: str | None, pas
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--password", help="Password for every demo login (default: random).")
 @click.option(
     "--logins-file",
@@ -77,6 +80,7 @@ def seed_demo(password: str | None, logins_file: Path | None) -> None:
 
     logins = seed(db.session, utcnow(), password=password)
     if logins is None:
+        db.session.rollback()
         click.echo("The database already holds a program; nothing seeded.")
         if logins_file and logins_file.exists():
             click.echo(logins_file.read_text().rstrip())
@@ -92,6 +96,7 @@ def seed_demo(password: str | None, logins_file: Path | None) -> None:
 
 
 @click.command("token")
+@with_appcontext
 @click.argument("user_id")
 @click.option(
     "--ttl",
@@ -103,6 +108,7 @@ def seed_demo(password: str | None, logins_file: Path | None) -> None:
 def token(user_id: str, ttl: int) -> None:
     """Print a member JWT for USER_ID, signed as an integrator's backend would."""
     program = load_program(db.session)
+    db.session.rollback()
     click.echo(issue_member_token(user_id, current_app.config["API_SECRET"], program, ttl=ttl))
 
 
@@ -132,6 +138,7 @@ def api_key_create(name: str, scopes: tuple[str, ...]) -> None:
 def api_key_list() -> None:
     """List keys with their scopes and last use."""
     keys = api_keys.list_keys(db.session)
+    db.session.rollback()
     if not keys:
         click.echo("No API keys yet. Create one with `flask api-key create NAME --scope read`.")
     for key in keys:
@@ -190,6 +197,7 @@ def ledger_verify() -> None:
 
 
 @click.command("purge-idempotency")
+@with_appcontext
 def purge_idempotency() -> None:
     """Delete idempotency records older than the retention window."""
     hours = current_app.config["IDEMPOTENCY_TTL_HOURS"]

@@ -1,10 +1,71 @@
-// Loyalty Portal: small progressive enhancements. Everything works without it.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-copy]");
-  if (!button || !navigator.clipboard) return;
-  navigator.clipboard.writeText(button.dataset.copy).then(() => {
-    const before = button.textContent;
-    button.textContent = "Copied";
-    setTimeout(() => { button.textContent = before; }, 1500);
+// Loyalty Portal: small progressive enhancements. Every page works without it.
+(function () {
+  "use strict";
+
+  // Copy buttons: shown only when JavaScript runs; fall back to selecting the code.
+  function showCopyButtons(root) {
+    root.querySelectorAll("[data-copy][hidden]").forEach((button) => { button.hidden = false; });
+  }
+
+  function selectText(element) {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const code = button.parentElement.querySelector(".coupon-code");
+    const done = () => {
+      const before = button.textContent;
+      button.textContent = "Copied";
+      announce("Code copied.");
+      setTimeout(() => { button.textContent = before; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(button.dataset.copy).then(done, () => code && selectText(code));
+    } else if (code) {
+      selectText(code);
+    }
   });
-});
+
+  function announce(text) {
+    const region = document.getElementById("announcer");
+    if (region) region.textContent = text;
+  }
+
+  function showError(text) {
+    const flashes = document.getElementById("flashes");
+    if (!flashes) return;
+    const message = document.createElement("p");
+    message.className = "flash flash-error";
+    message.setAttribute("role", "alert");
+    message.dataset.testid = "flash";
+    message.textContent = text;
+    flashes.replaceChildren(message);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    showCopyButtons(document);
+    if (!window.htmx) return;
+
+    // New content: reveal its copy buttons. (htmx itself focuses [autofocus] in a swap.)
+    document.body.addEventListener("htmx:load", (event) => {
+      if (event.detail.elt !== document.body) showCopyButtons(event.detail.elt.parentElement || event.detail.elt);
+    });
+
+    // htmx 2 does not swap 4xx/5xx answers: say what went wrong instead of doing nothing.
+    document.body.addEventListener("htmx:responseError", (event) => {
+      const html = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+      const server = html.querySelector("[data-testid=flash], .error-page p");
+      showError(server ? server.textContent.trim()
+        : "Something went wrong (error " + event.detail.xhr.status + "). Please reload the page.");
+    });
+    document.body.addEventListener("htmx:sendError", () => {
+      showError("We could not reach the server. Check your connection and try again.");
+    });
+  });
+})();

@@ -64,6 +64,23 @@ def database_url(
         yield url
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replace pytest-flask's implicit request context with none.
+
+    Flask reuses an already pushed app context for test-client requests, so that context's
+    session (and Flask-Login's `g._login_user`) would outlive each request and leak between
+    them; on SQLite its open transaction would also hold the write lock. Tests that need
+    the app use `ctx` (service tests) or a short `with app.app_context():` block.
+    """
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client that keeps no context between requests (pytest-flask's would)."""
+    return app.test_client()
+
+
 @pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"

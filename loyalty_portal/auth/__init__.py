@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from loyalty_portal.auth import routes  # noqa: E402,F401
+from loyalty_portal.auth import routes, token  # noqa: E402,F401

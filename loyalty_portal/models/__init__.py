@@ -8,6 +8,7 @@ from loyalty_portal.models.ledger import LedgerEntry
 from loyalty_portal.models.member import Account, Member
 from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier, UserGroup
 from loyalty_portal.models.redemption import Redemption
+from loyalty_portal.models.rollup import MemberPointsDay
 
 __all__ = [
     "Account",
@@ -20,6 +21,7 @@ __all__ = [
     "IdempotencyKey",
     "LedgerEntry",
     "Member",
+    "MemberPointsDay",
     "MemberUserGroup",
     "Offer",
     "OfferUserGroup",

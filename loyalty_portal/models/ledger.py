@@ -63,7 +63,7 @@ class LedgerEntry(Base):
     event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"), index=True)
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("earning_rule.id"))
     redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"), index=True)
-    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"))
+    lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"), index=True)
     actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     source_note: Mapped[str | None] = mapped_column(String(64))

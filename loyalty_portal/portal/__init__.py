@@ -1,7 +1,45 @@
-"""The member portal: balance, history, rewards."""
+"""The member portal: balance, history, rewards, coupons and the leaderboard."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, request, url_for
+from werkzeug.wrappers import Response
 
 bp = Blueprint("portal", __name__)
 
-from loyalty_portal.portal import routes  # noqa: E402,F401
+
+@bp.after_request
+def _vary_on_htmx(response: Response) -> Response:
+    """Pages and their HTMX fragments share URLs, so caches must key on HX-Request."""
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.after_request
+def _htmx_navigates_on_redirect(response: Response) -> Response:
+    """A redirect answering an HTMX request (e.g. the session ended: log in again) must
+    move the whole page, not be followed by the XHR and swapped into a card."""
+    from loyalty_portal.portal.htmx import is_htmx
+
+    if not (is_htmx() and response.status_code in (301, 302, 303) and response.location):
+        return response
+    target = response.location
+    if urlsplit(target).path == url_for("auth.login"):
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        target = url_for("auth.login", next=page or None)
+    navigate = Response(status=204)
+    navigate.headers["HX-Redirect"] = target
+    navigate.vary.add("HX-Request")
+    return navigate
+
+
+from loyalty_portal.portal import (  # noqa: E402,F401
+    coupons,
+    history,
+    leaderboard,
+    rewards,
+    routes,
+)

@@ -1,18 +1,24 @@
-"""Member portal views."""
+"""The start page and the member's dashboard."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from loyalty_portal.access import current_member, member_required
+from loyalty_portal.access import member_required
 from loyalty_portal.extensions import db
-from loyalty_portal.models import LedgerEntry
 from loyalty_portal.portal import bp
-from loyalty_portal.services import members
+from loyalty_portal.portal.cards import cards_for
+from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.queries import affordable_candidates
+from loyalty_portal.services.history import HistoryFilter, page_by_cursor
+from loyalty_portal.services.summary import member_summary
 from loyalty_portal.timeutil import utcnow
+
+RECENT_ENTRIES = 5
+AFFORDABLE_SHOWN = 4
+EXPIRING_WITHIN_DAYS = 30
 
 
 @bp.get("/")
@@ -25,12 +31,18 @@ def index() -> Response:
 @bp.get("/portal/")
 @member_required
 def dashboard() -> str:
-    member = members.settle(db.session, current_member(), utcnow())
-    db.session.commit()
-    recent = db.session.scalars(
-        select(LedgerEntry)
-        .where(LedgerEntry.member_id == member.id)
-        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
-        .limit(10)
-    ).all()
-    return render_template("portal/dashboard.html", member=member, recent=recent)
+    now = utcnow()
+    member = settled_member(now)
+    summary = member_summary(db.session, member, now, expiring_within_days=EXPIRING_WITHIN_DAYS)
+    recent = page_by_cursor(
+        db.session, member.id, HistoryFilter(), limit=RECENT_ENTRIES, cursor=None
+    )
+    candidates = affordable_candidates(db.session, member, now)
+    affordable = [c for c in cards_for(db.session, member, candidates, now) if c.redeemable]
+    return render_template(
+        "portal/dashboard.html",
+        summary=summary,
+        recent=recent,
+        affordable=affordable[:AFFORDABLE_SHOWN],
+        expiring_days=EXPIRING_WITHIN_DAYS,
+    )

@@ -28,10 +28,8 @@ def normalise_email(email: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(
-            f"Use at least {MIN_PASSWORD} characters.",
-            details={"password": [f"at least {MIN_PASSWORD} characters"]},
-        )
+        message = f"Use at least {MIN_PASSWORD} characters."
+        raise ValidationFailed(message, details={"password": [message]})
 
 
 def find_by_email(session: Session, email: str) -> Account | None:
@@ -42,9 +40,8 @@ def _new_account(session: Session, email: str, password: str, role: str) -> Acco
     email = normalise_email(email)
     check_password_strength(password)
     if find_by_email(session, email) is not None:
-        raise ValidationFailed(
-            "An account with this email already exists.", details={"email": ["already registered"]}
-        )
+        message = "An account with this email already exists."
+        raise ValidationFailed(message, details={"email": [message]})
     account = Account(email=email, password_hash=generate_password_hash(password), role=role)
     session.add(account)
     return account
@@ -103,9 +100,8 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
 
 def change_password(session: Session, account: Account, current: str, new: str) -> None:
     if account.password_hash is None or not check_password_hash(account.password_hash, current):
-        raise ValidationFailed(
-            "The current password is not correct.", details={"current_password": ["incorrect"]}
-        )
+        message = "The current password is not correct."
+        raise ValidationFailed(message, details={"current_password": [message]})
     check_password_strength(new)
     account.password_hash = generate_password_hash(new)
     session.flush()

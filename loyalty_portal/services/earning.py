@@ -76,11 +76,14 @@ def record_event(
         reason=ev.reason,
         source=source[:64],
     )
+    held = ev.points and ev.pending_days > 0
+    if held:
+        log.pending_points, log.reason = ev.points, "pending"
+    else:
+        log.points = ev.points
     session.add(log)
     session.flush()
-    if ev.points and ev.pending_days > 0:
-        log.pending_points = ev.points
-        log.reason = "pending"
+    if held:
         session.add(
             PendingAward(
                 member_id=member.id,
@@ -92,7 +95,6 @@ def record_event(
             )
         )
     elif ev.points:
-        log.points = ev.points
         ledger.add_lot(
             session,
             member,

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from loyalty_portal.models import LedgerEntry, Member, MemberUserGroup
+from loyalty_portal.models import Member, MemberPointsDay, MemberUserGroup
 from loyalty_portal.services.errors import ValidationFailed
-from loyalty_portal.timeutil import local_midnight, next_period_start
+from loyalty_portal.services.tiers import window_days_range
 
 TIMEFRAMES = {"7d": 7, "30d": 30, "365d": 365}
 ALL_MEMBERS = "default"
@@ -34,8 +34,10 @@ class Standing:
 
 @dataclass(frozen=True)
 class Window:
-    start: datetime
-    end: datetime
+    """Calendar days of the program's zone, both inclusive."""
+
+    first: date
+    last: date
 
 
 def window(
@@ -53,24 +55,20 @@ def window(
                 "timeframe must be 7d, 30d or 365d.",
                 details={"timeframe": ["one of 7d, 30d, 365d"]},
             )
-        return Window(now - timedelta(days=TIMEFRAMES[timeframe]), now)
+        return Window(*window_days_range(now, TIMEFRAMES[timeframe], tz))
     match = _MONTH.match(month or "")
     if not match:
         raise ValidationFailed("month must look like 2026-11.", details={"month": ["YYYY-MM"]})
     first = date(int(match[1]), int(match[2]), 1)
-    start = local_midnight(first, tz)
-    return Window(start, next_period_start(start, "month", tz))
+    following = (first + timedelta(days=32)).replace(day=1)
+    return Window(first, following - timedelta(days=1))
 
 
 def _scores(win: Window) -> Select[tuple[int, int]]:
     return (
-        select(LedgerEntry.member_id, func.sum(LedgerEntry.delta).label("points"))
-        .where(
-            LedgerEntry.kind == "earn",
-            LedgerEntry.created_at >= win.start,
-            LedgerEntry.created_at < win.end,
-        )
-        .group_by(LedgerEntry.member_id)
+        select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned).label("points"))
+        .where(MemberPointsDay.day >= win.first, MemberPointsDay.day <= win.last)
+        .group_by(MemberPointsDay.member_id)
     )
 
 

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import func, nulls_last, or_, select
 from sqlalchemy.orm import Session
 
-from loyalty_portal.models import LedgerEntry, Member
+from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
 from loyalty_portal.services.errors import InsufficientPoints, ValidationFailed
+from loyalty_portal.services.program import load_program
+from loyalty_portal.services.sql import upsert_add
 
 _BATCH = 200
 #: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
@@ -67,8 +69,16 @@ def add_lot(
     member.balance += points
     if kind == "earn":
         member.lifetime_points += points
+        _record_earned_day(session, member.id, now, points)
     session.flush()
     return entry
+
+
+def _record_earned_day(session: Session, member_id: int, at: datetime, points: int) -> None:
+    day = at.astimezone(load_program(session).timezone).date()
+    upsert_add(
+        session, MemberPointsDay.__table__, {"member_id": member_id, "day": day}, "earned", points
+    )
 
 
 def spend(

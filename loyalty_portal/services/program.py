@@ -25,6 +25,14 @@ class Program:
 
 
 def load_program(session: Session) -> Program:
+    """The effective settings, read once per session (a request, a CLI command)."""
+    cached = session.info.get("program")
+    if cached is None:
+        cached = session.info["program"] = _read_program(session)
+    return cached  # type: ignore[no-any-return]
+
+
+def _read_program(session: Session) -> Program:
     row = session.get(ProgramSettings, 1) or ProgramSettings()
     config = current_app.config
     return Program(
@@ -41,7 +49,8 @@ def load_program(session: Session) -> Program:
 
 
 def settings_row(session: Session) -> ProgramSettings:
-    """The stored row, created on first change."""
+    """The stored row, created on first change (the session's cached settings are dropped)."""
+    session.info.pop("program", None)
     row = session.get(ProgramSettings, 1)
     if row is None:
         row = ProgramSettings(id=1)

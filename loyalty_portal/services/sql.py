@@ -22,3 +22,16 @@ def insert_ignore(
         .returning(table.c.id)
     )
     return session.execute(stmt).scalar()
+
+
+def upsert_add(
+    session: Session, table: Table, keys: dict[str, Any], column: str, amount: int
+) -> None:
+    """INSERT the row with `column` = amount, or add amount to it if the row exists."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(**keys, **{column: amount})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={column: table.c[column] + stmt.excluded[column]}
+    )
+    session.execute(stmt)

@@ -81,7 +81,7 @@ def member_summary(
         pending_points=pending.pending_total(session, member.id),
         expiring=expiring_points(session, member.id, now, within_days=expiring_within_days),
         earned_in_window=progress.earned,
-        tier=member.tier,
+        tier=progress.tier,
         next_tier=progress.next_tier,
         points_to_next_tier=progress.points_needed,
     )

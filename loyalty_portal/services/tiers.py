@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from loyalty_portal.models import LedgerEntry, Member, Tier
+from loyalty_portal.models import Member, MemberPointsDay, Tier
+from loyalty_portal.services.program import load_program
 
 
 def tiers_ascending(session: Session) -> list[Tier]:
     return list(session.scalars(select(Tier).order_by(Tier.threshold)))
 
 
+def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[date, date]:
+    """The calendar days (program zone) of a trailing window ending today, inclusive."""
+    today = now.astimezone(tz).date()
+    return today - timedelta(days=window_days - 1), today
+
+
 def points_in_window(session: Session, member_id: int, now: datetime, window_days: int) -> int:
-    stmt = select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
-        LedgerEntry.member_id == member_id,
-        LedgerEntry.kind == "earn",
-        LedgerEntry.created_at > now - timedelta(days=window_days),
-        LedgerEntry.created_at <= now,
+    """Points earned in the trailing window of calendar days (at most one row a day)."""
+    first, last = window_days_range(now, window_days, load_program(session).timezone)
+    stmt = select(func.coalesce(func.sum(MemberPointsDay.earned), 0)).where(
+        MemberPointsDay.member_id == member_id,
+        MemberPointsDay.day >= first,
+        MemberPointsDay.day <= last,
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -63,15 +72,12 @@ def progress(session: Session, member: Member, now: datetime, window_days: int) 
 def recompute_all(session: Session, now: datetime, window_days: int) -> int:
     """Recompute every member's tier (a nightly job: tiers fall as the window moves)."""
     tiers = tiers_ascending(session)
+    first, last = window_days_range(now, window_days, load_program(session).timezone)
     earned = dict(
         session.execute(
-            select(LedgerEntry.member_id, func.sum(LedgerEntry.delta))
-            .where(
-                LedgerEntry.kind == "earn",
-                LedgerEntry.created_at > now - timedelta(days=window_days),
-                LedgerEntry.created_at <= now,
-            )
-            .group_by(LedgerEntry.member_id)
+            select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned))
+            .where(MemberPointsDay.day >= first, MemberPointsDay.day <= last)
+            .group_by(MemberPointsDay.member_id)
         ).all()
     )
     changed = 0

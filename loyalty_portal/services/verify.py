@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from loyalty_portal.models import IdempotencyKey, LedgerEntry, Member, Offer, Redemption
+from loyalty_portal.models import (
+    IdempotencyKey,
+    LedgerEntry,
+    Member,
+    MemberPointsDay,
+    Offer,
+    Redemption,
+)
 from loyalty_portal.services.eligibility import COUNTED_STATUSES
 
 
@@ -18,7 +25,24 @@ def verify(session: Session) -> list[str]:
     problems += _redemptions(session)
     problems += _entries(session)
     problems += _idempotency(session)
+    problems += _rollups(session)
     return problems
+
+
+def _rollups(session: Session) -> list[str]:
+    days = (
+        select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned).label("earned"))
+        .group_by(MemberPointsDay.member_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Member.user_id, Member.lifetime_points, days.c.earned)
+        .outerjoin(days, days.c.member_id == Member.id)
+        .where(Member.lifetime_points != func.coalesce(days.c.earned, 0))
+    ).all()
+    return [
+        f"member {u}: lifetime points {lp} but daily rollups hold {d or 0}" for u, lp, d in rows
+    ]
 
 
 def _balances(session: Session) -> list[str]:

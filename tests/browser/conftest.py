@@ -86,3 +86,17 @@ def login(page: Any, email: str, password: str = "correct-horse-battery") -> Non
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def accept_confirmations(page: Any) -> None:
+    """Answer every `confirm()` (htmx's hx-confirm) with OK."""
+    page.on("dialog", lambda dialog: dialog.accept())
+
+
+def mark_document(page: Any) -> None:
+    """Tag the loaded document; `still_same_document` then proves no page load happened."""
+    page.evaluate("window.__sameDocument = true")
+
+
+def still_same_document(page: Any) -> bool:
+    return bool(page.evaluate("window.__sameDocument === true"))

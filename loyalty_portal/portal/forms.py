@@ -1,0 +1,87 @@
+"""Portal forms: the redeem button's form (CSRF and a per-render idempotency key) and the
+GET filters of the history and the catalog (no CSRF: they change nothing)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, HiddenField, IntegerField, SelectField
+from wtforms.validators import Length, NumberRange, Optional
+
+from loyalty_portal.services.history import PORTAL_TYPES
+
+try:  # wtforms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover (older wtforms)
+    SelectChoice = None
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    if SelectChoice is None:  # pragma: no cover
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class RedeemForm(FlaskForm):
+    """Each rendering carries a fresh key, so a double click redeems once."""
+
+    idempotency_key = HiddenField(
+        default=new_idempotency_key, validators=[Optional(), Length(min=8, max=64)]
+    )
+
+
+HISTORY_TYPE_LABELS = {
+    "earned": "Earned",
+    "redeemed": "Redeemed",
+    "refunded": "Refunded",
+    "expired": "Expired",
+    "adjusted": "Adjusted",
+}
+assert set(HISTORY_TYPE_LABELS) == set(PORTAL_TYPES)
+
+
+class HistoryFilterForm(Form):
+    type = SelectField(
+        "Type",
+        choices=choices([("", "All types"), *HISTORY_TYPE_LABELS.items()]),
+        default="",
+        validators=[Optional()],
+    )
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if ok and self.start.data and self.end.data and self.start.data > self.end.data:
+            self.end.errors = [*self.end.errors, "The end date is before the start date."]
+            return False
+        return ok
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.type.data or self.start.data or self.end.data)
+
+
+SHOW_CHOICES = [("all", "All rewards"), ("affordable", "Within my points")]
+TYPE_CHOICES = [("", "Any type"), ("LOCAL", "In store"), ("ONLINE", "Online")]
+
+
+class CatalogFilterForm(Form):
+    show = SelectField(
+        "Show", choices=choices(SHOW_CHOICES), default="all", validators=[Optional()]
+    )
+    shop = SelectField(
+        "Shop", choices=choices([("", "All shops")]), default="", validators=[Optional()]
+    )
+    type = SelectField("Type", choices=choices(TYPE_CHOICES), default="", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def with_shops(self, shops: list[tuple[str, str]]) -> CatalogFilterForm:
+        self.shop.choices = choices([("", "All shops"), *shops])
+        return self

@@ -1,0 +1,107 @@
+"""Bounded reads for portal pages: every one fetches at most a page of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import Member, Offer, Redemption, Shop, Tier, UserGroup
+
+CATALOG_PAGE_SIZE = 24
+COUPON_PAGE_SIZE = 20
+MAX_SHOPS = 100
+
+
+def _visible_offers(member: Member, now: datetime) -> Select[tuple[Offer]]:
+    """Offers this member may see: active, not ended, for everyone or one of their groups."""
+    group_ids = [g.id for g in member.usergroups]
+    for_member = ~Offer.usergroups.any()
+    if group_ids:
+        for_member = or_(for_member, Offer.usergroups.any(UserGroup.id.in_(group_ids)))
+    return select(Offer).where(
+        Offer.active.is_(True),
+        or_(Offer.valid_until.is_(None), Offer.valid_until > now),
+        for_member,
+    )
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    offers: list[Offer]
+    page: int
+    has_more: bool
+
+
+def catalog_page(
+    session: Session,
+    member: Member,
+    now: datetime,
+    *,
+    affordable: bool = False,
+    shop_id: str | None = None,
+    offer_type: str | None = None,
+    page: int = 1,
+) -> CatalogPage:
+    """One page of the catalog, cheapest first."""
+    stmt = _visible_offers(member, now)
+    if affordable:
+        stmt = stmt.where(Offer.cost <= member.balance)
+    if shop_id:
+        stmt = stmt.where(Offer.shop_id == shop_id)
+    if offer_type:
+        stmt = stmt.where(Offer.type == offer_type)
+    stmt = stmt.order_by(Offer.cost, Offer.title, Offer.id)
+    stmt = stmt.offset((page - 1) * CATALOG_PAGE_SIZE).limit(CATALOG_PAGE_SIZE + 1)
+    rows = list(session.scalars(stmt).unique())
+    return CatalogPage(rows[:CATALOG_PAGE_SIZE], page, len(rows) > CATALOG_PAGE_SIZE)
+
+
+def affordable_candidates(
+    session: Session, member: Member, now: datetime, *, limit: int = 12
+) -> list[Offer]:
+    """Offers that pass the cheap checks in SQL (cost, dates, stock, tier), dearest first.
+
+    The caller runs the full eligibility check on these few.
+    """
+    my_threshold = member.tier.threshold if member.tier else -1
+    stmt = (
+        _visible_offers(member, now)
+        .outerjoin(Tier, Tier.id == Offer.min_tier_id)
+        .where(
+            Offer.cost <= member.balance,
+            or_(Offer.valid_from.is_(None), Offer.valid_from <= now),
+            or_(Offer.stock.is_(None), Offer.stock > 0),
+            or_(Offer.min_tier_id.is_(None), Tier.threshold <= my_threshold),
+        )
+        .order_by(Offer.cost.desc(), Offer.title, Offer.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def active_shops(session: Session) -> list[Shop]:
+    stmt = select(Shop).where(Shop.status == "ACTIVE").order_by(Shop.name).limit(MAX_SHOPS)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class CouponPage:
+    coupons: list[Redemption]
+    page: int
+    has_more: bool
+
+
+def coupon_page(session: Session, member: Member, *, page: int = 1) -> CouponPage:
+    """The member's redemptions, newest first (uses ix_redemption_member_time)."""
+    stmt = (
+        select(Redemption)
+        .where(Redemption.member_id == member.id)
+        .order_by(Redemption.created_at.desc(), Redemption.id.desc())
+        .offset((page - 1) * COUPON_PAGE_SIZE)
+        .limit(COUPON_PAGE_SIZE + 1)
+    )
+    rows = list(session.scalars(stmt).unique())
+    return CouponPage(rows[:COUPON_PAGE_SIZE], page, len(rows) > COUPON_PAGE_SIZE)
