@@ -54,12 +54,13 @@ def test_the_same_key_with_another_body_is_422(api, app, world, admin_key):
 
 
 def test_a_key_still_in_flight_is_409(api, app, world, admin_key):
-    key_id = db.session.scalar(select(ApiKey.id).order_by(ApiKey.id.desc()))
     request_hash = idempotency.fingerprint("POST", "/event", EVENT)
-    idempotency.claim(
-        db.session, f"api_key:{key_id}", "evt-1", request_hash, utcnow(), timedelta(seconds=60)
-    )
-    db.session.commit()
+    with app.app_context():
+        key_id = db.session.scalar(select(ApiKey.id).order_by(ApiKey.id.desc()))
+        idempotency.claim(
+            db.session, f"api_key:{key_id}", "evt-1", request_hash, utcnow(), timedelta(seconds=60)
+        )
+        db.session.commit()
     before = snapshot(app)
     r = api.post("/v1/event", _with_key(admin_key, "evt-1"), EVENT)
     assert r.status_code == 409 and error_code(r) == "request_in_progress"
