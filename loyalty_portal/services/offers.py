@@ -21,10 +21,11 @@ REDEEMED_STATUSES = ("PENDING", "ACTIVE", "USED", "EXPIRED")
 
 
 def visible_offers(session: Session, member: Member, now: datetime) -> list[Offer]:
-    """Offers on offer to this member now: active, started, not ended, for one of their groups.
+    """Offers this member may see: active, not ended, for everyone or one of their groups
+    (the member portal's catalog shows the same set).
 
-    Tier-locked and out-of-stock offers are included (the feed says why they can't be
-    redeemed). Cheapest first. One query, plus one for the offers' groups.
+    Offers not started yet, tier-locked and out-of-stock ones are included (the feed says
+    why they can't be redeemed). Cheapest first. One query, plus one for the offers' groups.
     """
     my_groups = [g.id for g in member.usergroups]
     restricted = select(OfferUserGroup.offer_id).where(OfferUserGroup.offer_id == Offer.id)
@@ -33,7 +34,6 @@ def visible_offers(session: Session, member: Member, now: datetime) -> list[Offe
         select(Offer)
         .where(
             Offer.active.is_(True),
-            or_(Offer.valid_from.is_(None), Offer.valid_from <= now),
             or_(Offer.valid_until.is_(None), Offer.valid_until > now),
             or_(~restricted.exists(), for_me.exists()),
         )

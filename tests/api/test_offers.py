@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from loyalty_portal.extensions import db
+from loyalty_portal.models import Offer, UserGroup
 from tests.api.conftest import counted_queries, error_code
 
 OFFER_FIELDS = {
@@ -24,7 +25,7 @@ OFFER_FIELDS = {
 NOW = datetime.now(UTC)
 
 
-def test_feed_lists_visible_offers_with_redeemability(api, make, admin_key):
+def test_feed_lists_visible_offers_with_redeemability(api, app, make, admin_key):
     gold = make.tier("Gold", 1000)
     make.group("vip")
     make.shop("cafe", name="Café")
@@ -35,24 +36,26 @@ def test_feed_lists_visible_offers_with_redeemability(api, make, admin_key):
     make.offer("gone", cost=10, stock=0)
     make.offer("inactive", cost=10, active=False)
     make.offer("ended", cost=10, valid_until=NOW - timedelta(days=1))
+    make.offer("soon", cost=10, valid_from=NOW + timedelta(days=1))
     make.offer("vip_only", cost=10)
-    with api.client.application.app_context():
-        from loyalty_portal.models import Offer, UserGroup
-
-        offer = db.session.get(Offer, "vip_only")
-        offer.usergroups.append(db.session.get(UserGroup, "vip"))
+    make.member("v", balance=100, groups=["vip"])
+    with app.app_context():
+        db.session.get(Offer, "vip_only").usergroups.append(db.session.get(UserGroup, "vip"))
         db.session.commit()
 
     r = api.get("/v1/user/a/offer/feed", admin_key)
     assert r.status_code == 200
     items = {o["offerId"]: o for o in r.get_json()["offers"]}
-    assert set(items) == {"cheap", "dear", "gold", "gone"}
+    assert set(items) == {"cheap", "dear", "gold", "gone", "soon"}
     assert set(items["cheap"]) == OFFER_FIELDS | {"redeemable", "reason", "missingPoints"}
     assert items["cheap"]["redeemable"] is True and items["cheap"]["reason"] is None
     assert items["cheap"]["shopId"] == "cafe" and items["cheap"]["limitPerUser"] == 2
     assert (items["dear"]["reason"], items["dear"]["missingPoints"]) == ("insufficient_points", 400)
     assert items["gold"]["reason"] == "tier_required" and items["gold"]["minTier"] == "Gold"
     assert items["gone"]["reason"] == "out_of_stock"
+    assert items["soon"]["reason"] == "offer_not_available" and items["soon"]["validFrom"]
+    vip = {o["offerId"] for o in api.get("/v1/user/v/offer/feed", admin_key).get_json()["offers"]}
+    assert "vip_only" in vip
 
 
 def test_feed_makes_the_same_number_of_queries_for_2_or_12_offers(api, make, app, admin_key):
