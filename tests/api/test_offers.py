@@ -40,7 +40,8 @@ def test_feed_lists_visible_offers_with_redeemability(api, app, make, admin_key)
     make.offer("vip_only", cost=10)
     make.member("v", balance=100, groups=["vip"])
     with app.app_context():
-        db.session.get(Offer, "vip_only").usergroups.append(db.session.get(UserGroup, "vip"))
+        offer = db.session.get_one(Offer, "vip_only")
+        offer.usergroups.append(db.session.get_one(UserGroup, "vip"))
         db.session.commit()
 
     r = api.get("/v1/user/a/offer/feed", admin_key)
