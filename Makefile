@@ -33,6 +33,9 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.test-deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 

@@ -14,11 +14,13 @@ from sqlalchemy import func, nulls_last, or_, select
 from sqlalchemy.orm import Session
 
 from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
-from loyalty_portal.services.errors import InsufficientPoints
+from loyalty_portal.services.errors import InsufficientPoints, ValidationFailed
 from loyalty_portal.services.program import load_program
 from loyalty_portal.services.sql import upsert_add
 
 _BATCH = 200
+#: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
+MAX_POINTS = 2_147_483_647
 
 
 def lock_member(session: Session, member_id: int) -> Member:
@@ -47,6 +49,11 @@ def add_lot(
     """Credit `points` as a new lot (earn, refund or positive adjustment)."""
     if points <= 0:
         raise ValueError("a lot must add points")
+    if max(member.balance, member.lifetime_points) + points > MAX_POINTS:
+        raise ValidationFailed(
+            f"That would take the points past the maximum of {MAX_POINTS:,}.",
+            details={"points": [f"the balance may not exceed {MAX_POINTS:,}"]},
+        )
     entry = LedgerEntry(
         member_id=member.id,
         kind=kind,

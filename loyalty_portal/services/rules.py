@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from loyalty_portal.models import EarningRule, EventLog, Member
 from loyalty_portal.services.errors import EventNotFound, ValidationFailed
+from loyalty_portal.services.ledger import MAX_POINTS
 from loyalty_portal.services.program import Program
 from loyalty_portal.timeutil import period_start
 
@@ -163,6 +164,11 @@ def evaluate(
         ev.reason = "zero_points"
         ev.steps.append("Nothing to award.")
         return ev
+    if base > MAX_POINTS:
+        raise ValidationFailed(
+            f"This event would earn more than {MAX_POINTS:,} points.",
+            details={f"metadata.{rule.value_field}": ["too large"]},
+        )
     ev.points = base
     if rule.cap_count and ev.completions + 1 >= rule.cap_count:
         ev.limit_reached = True

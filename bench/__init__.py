@@ -1,0 +1,1 @@
+"""Load benchmarks (see bench/README.md)."""

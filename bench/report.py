@@ -1,0 +1,116 @@
+"""The benchmark's Markdown report: the machine, the set-up, and one table per backend."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gib() -> str:
+    try:
+        with open("/proc/meminfo") as meminfo:
+            kib = int(meminfo.readline().split()[1])
+        return f"{kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+
+
+def _version(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=False)
+        return (out.stdout or out.stderr).splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def machine() -> list[str]:
+    import gunicorn
+
+    return [
+        f"- CPU: {_cpu_model()}, {os.cpu_count()} logical CPUs; memory {_memory_gib()}",
+        f"- OS: {platform.system()} {platform.release()} ({platform.machine()})",
+        f"- Python {platform.python_version()}, gunicorn {gunicorn.__version__}",
+        f"- Load generator: {_version(['wrk', '--version'])}",
+    ]
+
+
+def load_average() -> str:
+    """The 1-minute load average: the machine may be shared, which skews every figure."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
+
+
+def _ms(us: float) -> str:
+    return f"{us / 1000:.2f}"
+
+
+def table(run: dict[str, Any]) -> list[str]:
+    scenarios = run["scenarios"]
+    ceiling = scenarios["ceiling"]
+    base_rps = ceiling["requests"] / (ceiling["duration_us"] / 1e6)
+    lines = [
+        "| endpoint | req/s | p50 ms | p99 ms | req/s ÷ ceiling | p50 × ceiling "
+        "| p99 × ceiling | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in scenarios.values():
+        rps = result["requests"] / (result["duration_us"] / 1e6)
+        lines.append(
+            f"| `{result['label']}` | {rps:,.0f} | {_ms(result['p50_us'])} "
+            f"| {_ms(result['p99_us'])} | {rps / base_rps:.2f} "
+            f"| {result['p50_us'] / ceiling['p50_us']:.1f} "
+            f"| {result['p99_us'] / ceiling['p99_us']:.1f} "
+            f"| {result['non_2xx'] + result['socket_errors']} |"
+        )
+    return lines
+
+
+def markdown(runs: dict[str, Any], args: argparse.Namespace, storage: str) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Recorded {when} by `make bench` (`{' '.join(sys.argv[1:]) or 'defaults'}`).",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        "",
+        "## Set-up",
+        "",
+        f"- gunicorn `bench.app:app`: {args.workers} workers × {args.threads} threads "
+        "(gthread); wrk and the database on the same machine.",
+        f"- wrk: {args.wrk_threads} threads, {args.connections} connections, "
+        f"{args.duration} s per endpoint after {args.warmup} s of warm-up.",
+        f"- Rate-limit storage: `{storage}` (limit set far above the load).",
+        "- Writes send a fresh `Idempotency-Key` each (the path integrators should use); "
+        "users are drawn at random from 1,000 seeded members.",
+        "- The ceiling is `GET /bench/ping`, a JSON route that exists only in the bench "
+        "app: Flask, the app's request hooks and gunicorn, no database.",
+        "",
+    ]
+    for run in runs.values():
+        lines += [f"## {run['database']}", "", *table(run), ""]
+        lines += [
+            f"Load average (1 min) before and after: {run['load_before']} → {run['load_after']}.",
+            "",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,10 @@
+"""The /v1 routes, one module per resource; importing them registers them."""
+
+from loyalty_portal.api.routes import (  # noqa: F401
+    events,
+    meta,
+    offers,
+    redemptions,
+    social,
+    users,
+)

@@ -1,0 +1,80 @@
+"""POST /v1/event (and the legacy /v1/events): log an event, award points by its rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty_portal.api.routing import Alias, Call, api_route
+from loyalty_portal.api.schemas.requests import EventBody
+from loyalty_portal.api.schemas.responses import EventData, EventResponse
+from loyalty_portal.api.schemas.types import parse_timestamp
+from loyalty_portal.extensions import db
+from loyalty_portal.services import earning
+from loyalty_portal.services.errors import ValidationFailed
+
+GROUPS_FIELD = "usergroup"
+
+
+@api_route(
+    "POST",
+    "/event",
+    aliases=(Alias("/events"),),
+    tag="Events",
+    scope="events",
+    body=EventBody,
+    response=EventResponse,
+    errors=(404,),
+    summary="Log an event and award points by its earning rule",
+    description="An unknown user is created by their first event. `metadata.usergroup` "
+    "adds the user to those groups (API keys only). A rule that requires an API key "
+    "refuses member tokens with 403.",
+)
+def log_event(call: Call) -> EventResponse:
+    body: EventBody = call.body
+    principal = call.principal
+    metadata: dict[str, Any] = dict(body.metadata)
+    outcome = earning.record_event(
+        db.session,
+        user_id=str(call.user_id),
+        event_id=body.eventId,
+        now=call.now,
+        source=principal.source,
+        metadata=metadata,
+        amount=body.amount,
+        occurred_at=parse_timestamp(body.timestamp),
+        trusted=principal.is_api_key,
+        join_groups=_groups(metadata) if principal.is_api_key else None,
+    )
+    ev, rule = outcome.evaluation, outcome.evaluation.rule
+    return EventResponse(
+        statusCode=200,
+        message="Event logged",
+        data=EventData(
+            userId=outcome.member.user_id,
+            eventId=rule.event_id,
+            points=outcome.points,
+            type=rule.type,
+            title=rule.title,
+            limit=rule.cap_count,
+            maximumReward=rule.max_per_event,
+            metadata=metadata,
+            conditionReached=ev.condition_reached,
+            limitReached=ev.limit_reached,
+            balance=outcome.member.balance,
+            reason=outcome.event.reason,
+        ),
+    )
+
+
+def _groups(metadata: dict[str, Any]) -> list[str] | None:
+    value = metadata.get(GROUPS_FIELD)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValidationFailed(
+        "metadata.usergroup must be a list of user-group ids.",
+        details={"metadata.usergroup": ["a list of user-group ids"]},
+    )
