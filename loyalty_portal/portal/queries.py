@@ -5,27 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from loyalty_portal.models import Member, Offer, Redemption, Shop, Tier, UserGroup
+from loyalty_portal.models import Member, Offer, Redemption, Shop, Tier
+from loyalty_portal.services.offers import visible_offers_query
 
 CATALOG_PAGE_SIZE = 24
 COUPON_PAGE_SIZE = 20
 MAX_SHOPS = 100
-
-
-def _visible_offers(member: Member, now: datetime) -> Select[tuple[Offer]]:
-    """Offers this member may see: active, not ended, for everyone or one of their groups."""
-    group_ids = [g.id for g in member.usergroups]
-    for_member = ~Offer.usergroups.any()
-    if group_ids:
-        for_member = or_(for_member, Offer.usergroups.any(UserGroup.id.in_(group_ids)))
-    return select(Offer).where(
-        Offer.active.is_(True),
-        or_(Offer.valid_until.is_(None), Offer.valid_until > now),
-        for_member,
-    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +34,7 @@ def catalog_page(
     page: int = 1,
 ) -> CatalogPage:
     """One page of the catalog, cheapest first."""
-    stmt = _visible_offers(member, now)
+    stmt = visible_offers_query(member, now)
     if affordable:
         stmt = stmt.where(Offer.cost <= member.balance)
     if shop_id:
@@ -68,7 +56,7 @@ def affordable_candidates(
     """
     my_threshold = member.tier.threshold if member.tier else -1
     stmt = (
-        _visible_offers(member, now)
+        visible_offers_query(member, now)
         .outerjoin(Tier, Tier.id == Offer.min_tier_id)
         .where(
             Offer.cost <= member.balance,

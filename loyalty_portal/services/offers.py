@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, OfferUserGroup, Redemption, Shop
@@ -20,25 +20,25 @@ from loyalty_portal.timeutil import local_midnight
 REDEEMED_STATUSES = ("PENDING", "ACTIVE", "USED", "EXPIRED")
 
 
-def visible_offers(session: Session, member: Member, now: datetime) -> list[Offer]:
-    """Offers this member may see: active, not ended, for everyone or one of their groups
-    (the member portal's catalog shows the same set).
+def visible_offers_query(member: Member, now: datetime) -> Select[tuple[Offer]]:
+    """Offers this member may see: active, not ended, for everyone or one of their groups.
 
-    Offers not started yet, tier-locked and out-of-stock ones are included (the feed says
-    why they can't be redeemed). Cheapest first. One query, plus one for the offers' groups.
+    Offers not started yet, tier-locked and out-of-stock ones are included (the feed and
+    the catalog say why they can't be redeemed). Doors add their own order and filters.
     """
     my_groups = [g.id for g in member.usergroups]
     restricted = select(OfferUserGroup.offer_id).where(OfferUserGroup.offer_id == Offer.id)
     for_me = restricted.where(OfferUserGroup.usergroup_id.in_(my_groups))
-    stmt = (
-        select(Offer)
-        .where(
-            Offer.active.is_(True),
-            or_(Offer.valid_until.is_(None), Offer.valid_until > now),
-            or_(~restricted.exists(), for_me.exists()),
-        )
-        .order_by(Offer.cost, Offer.id)
+    return select(Offer).where(
+        Offer.active.is_(True),
+        or_(Offer.valid_until.is_(None), Offer.valid_until > now),
+        or_(~restricted.exists(), for_me.exists()),
     )
+
+
+def visible_offers(session: Session, member: Member, now: datetime) -> list[Offer]:
+    """The offers of `visible_offers_query`, cheapest first (the API's feed)."""
+    stmt = visible_offers_query(member, now).order_by(Offer.cost, Offer.id)
     return list(session.scalars(stmt).unique())
 
 

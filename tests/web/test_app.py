@@ -97,3 +97,9 @@ def test_unexpected_errors_roll_back_and_answer_500(app, make):
     with app.app_context():
         balance = db.session.execute(text("SELECT balance FROM member")).scalar()
     assert balance == 10
+
+
+def test_every_page_links_the_api_reference(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert 'href="/docs/api"' in page
+    assert client.get("/docs/api").status_code == 200
