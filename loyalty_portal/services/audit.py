@@ -35,3 +35,31 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def set_active(
+    session: Session,
+    obj: Any,
+    active: bool,
+    *,
+    kind: str,
+    target_id: str,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Switch an offer or rule on or off (audited; nothing happens if it already is)."""
+    if obj.active == active:
+        return
+    obj.active = active
+    obj.updated_at = now
+    record(
+        session,
+        actor,
+        f"{kind}.{'activate' if active else 'deactivate'}",
+        kind,
+        target_id,
+        now=now,
+        before={"active": not active},
+        after={"active": active},
+    )
+    session.flush()

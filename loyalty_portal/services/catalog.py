@@ -168,21 +168,7 @@ def set_active(
     session: Session, offer: Offer, active: bool, *, actor: Actor, now: datetime
 ) -> Offer:
     """Take an offer out of the catalog (or back in); its coupons stay valid."""
-    if offer.active != active:
-        offer.active = active
-        offer.updated_at = now
-        action = "offer.activate" if active else "offer.deactivate"
-        audit.record(
-            session,
-            actor,
-            action,
-            "offer",
-            offer.id,
-            now=now,
-            before={"active": not active},
-            after={"active": active},
-        )
-        session.flush()
+    audit.set_active(session, offer, active, kind="offer", target_id=offer.id, actor=actor, now=now)
     return offer
 
 

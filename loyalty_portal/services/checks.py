@@ -98,6 +98,15 @@ class Problems:
         if start is not None and end is not None and end <= start:
             self.add(end_field, "Must be after the start.")
 
+    def expiry(self, policy: str | None, days: int | None, policies: tuple[str, ...]) -> int | None:
+        """An expiry policy and its days; returns the days to keep (None unless 'days')."""
+        self.choice("expiry_policy", policy, policies)
+        if policy != "days":
+            return None
+        if days is None:
+            self.add("expiry_days", "Required when points expire after a number of days.")
+        return self.int_range("expiry_days", days, low=1, high=36500)
+
 
 def plain(value: Any) -> Any:
     """A value as JSON for the audit log (datetimes ISO, decimals as text)."""

@@ -110,13 +110,7 @@ def _checked(session: Session, data: RuleInput, problems: Problems) -> None:
         problems.choice("cap_period", data.cap_period, CAP_PERIODS)
     problems.window("active_from", data.active_from, "active_until", data.active_until)
     problems.int_range("pending_days", data.pending_days, low=0, high=365)
-    problems.choice("expiry_policy", data.expiry_policy, RULE_EXPIRY_POLICIES)
-    if data.expiry_policy == "days":
-        if data.expiry_days is None:
-            problems.add("expiry_days", "Required when points expire after a number of days.")
-        problems.int_range("expiry_days", data.expiry_days, low=1, high=36500)
-    else:
-        data.expiry_days = None
+    data.expiry_days = problems.expiry(data.expiry_policy, data.expiry_days, RULE_EXPIRY_POLICIES)
     _check_overrides(session, data, problems)
 
 
@@ -197,21 +191,9 @@ def update_rule(
 def set_active(
     session: Session, rule: EarningRule, active: bool, *, actor: Actor, now: datetime
 ) -> EarningRule:
-    if rule.active != active:
-        rule.active = active
-        rule.updated_at = now
-        action = "rule.activate" if active else "rule.deactivate"
-        audit.record(
-            session,
-            actor,
-            action,
-            "rule",
-            rule.event_id,
-            now=now,
-            before={"active": not active},
-            after={"active": active},
-        )
-        session.flush()
+    audit.set_active(
+        session, rule, active, kind="rule", target_id=rule.event_id, actor=actor, now=now
+    )
     return rule
 
 

@@ -62,13 +62,7 @@ def update(session: Session, data: SettingsInput, *, actor: Actor, now: datetime
     data.timezone = (data.timezone or "").strip()
     if not valid_timezone(data.timezone):
         problems.add("timezone", "Not a known IANA time zone (e.g. Europe/Berlin, UTC).")
-    problems.choice("expiry_policy", data.expiry_policy, EXPIRY_POLICIES)
-    if data.expiry_policy == "days":
-        if data.expiry_days is None:
-            problems.add("expiry_days", "Required when points expire after a number of days.")
-        problems.int_range("expiry_days", data.expiry_days, low=1, high=36500)
-    else:
-        data.expiry_days = None
+    data.expiry_days = problems.expiry(data.expiry_policy, data.expiry_days, EXPIRY_POLICIES)
     problems.int_range("pending_days", data.pending_days, low=0, high=365)
     problems.int_range("tier_window_days", data.tier_window_days, low=1, high=3650)
     problems.int_range("coupon_valid_days", data.coupon_valid_days, low=1, high=3650)
