@@ -21,6 +21,13 @@ from loyalty_portal.services.sql import insert_ignore
 
 
 @dataclass(frozen=True)
+class Claim:
+    """This request owns the key; complete or release it by `id`."""
+
+    id: int
+
+
+@dataclass(frozen=True)
 class Replay:
     status: int
     body: dict[str, Any]
@@ -48,7 +55,7 @@ def claim(
     request_hash: str,
     now: datetime,
     stale_after: timedelta,
-) -> IdempotencyKey | Replay:
+) -> Claim | Replay:
     """Claim the key for this request, or say what to answer instead.
 
     Returns the claim (the caller commits it before the effect), or the stored
@@ -70,7 +77,7 @@ def claim(
         ["principal", "key"],
     )
     if new_id is not None:
-        return session.get_one(IdempotencyKey, new_id)
+        return Claim(new_id)
     record = session.execute(
         select(IdempotencyKey)
         .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
@@ -94,8 +101,7 @@ def claim(
     ).rowcount
     if not taken:
         raise RequestInProgress()
-    session.refresh(record)
-    return record
+    return Claim(record.id)
 
 
 def complete(

@@ -99,6 +99,8 @@ def redeem(
         coupon_metadata=dict(metadata or {}),
         created_at=now,
     )
+    if offer.fulfilment == "auto":
+        _activate(redemption, generate_code(), now, _coupon_expiry(offer, now, program))
     session.add(redemption)
     session.flush()
     if offer.fulfilment == "pool":
@@ -106,8 +108,6 @@ def redeem(
         if code is None:
             raise _refuse(Refusal("out_of_stock", "Out of stock."))
         _activate(redemption, code, now, _coupon_expiry(offer, now, program))
-    elif offer.fulfilment == "auto":
-        _activate(redemption, generate_code(), now, _coupon_expiry(offer, now, program))
     ledger.spend(
         session,
         member,

@@ -116,9 +116,11 @@ def evaluate(
         ev.steps.append("The rule is not active at this time.")
         return ev
 
-    groups = {g.id for g in member.usergroups} if member else set()
-    groups |= set(extra_groups or [])
-    overrides = [o for o in rule.group_overrides if o.usergroup_id in groups]
+    overrides = []
+    if rule.group_overrides:  # a member's groups are read only when they can matter
+        groups = {g.id for g in member.usergroups} if member else set()
+        groups |= set(extra_groups or [])
+        overrides = [o for o in rule.group_overrides if o.usergroup_id in groups]
 
     if rule.type == "FIX":
         base = _group_points(rule, overrides, ev)

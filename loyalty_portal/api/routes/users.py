@@ -10,7 +10,7 @@ from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import AdjustPointsBody, CreateUserBody, HistoryQuery
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.services import adjustments, history, members, summary
+from loyalty_portal.services import adjustments, history, members, pending, summary
 from loyalty_portal.services.program import load_program
 
 
@@ -91,13 +91,13 @@ def delete_user(call: Call) -> out.Deleted:
 )
 def get_points(call: Call) -> out.PointsResponse:
     member = _settled(call)
-    standing = summary.member_summary(db.session, member, call.now, expiring_within_days=None)
+    expiring = summary.expiring_points(db.session, member.id, call.now)
     return out.PointsResponse(
-        points=standing.balance,
-        pendingPoints=standing.pending_points,
+        points=member.balance,
+        pendingPoints=pending.pending_total(db.session, member.id),
         expiringPoints=[
             out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at))
-            for e in standing.expiring
+            for e in expiring
         ],
     )
 
