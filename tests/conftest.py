@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from loyalty_portal import create_app
 from loyalty_portal.extensions import db
@@ -79,6 +81,34 @@ def _push_request_context() -> None:
 def client(app: Flask) -> FlaskClient:
     """A test client that keeps no context between requests (pytest-flask's would)."""
     return app.test_client()
+
+
+class LiveServer:
+    """The app served over real HTTP on a free port of 127.0.0.1."""
+
+    def __init__(self, app: Flask, port: int) -> None:
+        self.app = app
+        self.port = port
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """Serve the app from a thread of this process (replaces pytest-flask's fixture).
+
+    pytest-flask forks a process per server; a fork taken while Playwright's driver runs
+    inherits its pipes, and a server that ignores the stop signal then keeps the driver
+    alive, so the test session hangs at exit. A thread stops for certain.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(app, server.server_port)
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
 
 
 @pytest.fixture
