@@ -1,28 +1,10 @@
 """Across both areas: an admin creates an offer, a member sees and redeems it on the rewards
 page; an admin issues a manual redemption and the member sees the code on their coupon.
-
-The member's rewards and coupons pages come with the portal branch. On the admin branch
-alone they do not exist yet and these tests skip, saying so; once merged they run (they
-pass on a trial merge of this branch with main). `test_admin_flows.py` covers the admin
-side on its own meanwhile.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from tests.browser.conftest import login
-
-
-@pytest.fixture(autouse=True)
-def _portal_pages(app):
-    if "portal.rewards" not in app.view_functions or "portal.coupons" not in app.view_functions:
-        pytest.skip("the member rewards/coupons pages arrive with the portal branch")
-
-
-def accept_confirmations(page):
-    """Answer every `confirm()` (the redeem button's) with OK."""
-    page.on("dialog", lambda dialog: dialog.accept())
+from tests.browser.conftest import accept_confirmations, login
 
 
 def test_admin_creates_an_offer_and_a_member_redeems_it(new_page, make):
