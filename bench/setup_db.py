@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 from loyalty_portal import create_app
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, Offer
-from loyalty_portal.services import adjustments, api_keys, members
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members import api_keys, members
 from loyalty_portal.timeutil import utcnow
 
 USERS = 1_000

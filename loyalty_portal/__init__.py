@@ -66,13 +66,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errors(app: Flask) -> None:
-    from loyalty_portal.errors import register_error_handlers
+    from loyalty_portal.web.errors import register_error_handlers
+    from loyalty_portal.web.transactions import register_transactions
 
     register_error_handlers(app)
+    register_transactions(app)
 
 
 def register_templates(app: Flask) -> None:
-    from loyalty_portal.templating import register_template_helpers
+    from loyalty_portal.web.templating import register_template_helpers
 
     register_template_helpers(app)
 

@@ -11,13 +11,16 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models.access import API_SCOPES
-from loyalty_portal.services import accounts, api_keys, expiry, idempotency, pending, tiers
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.errors import DomainError
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.tokens import issue_member_token
-from loyalty_portal.services.verify import verify
+from loyalty_portal.models.enums import ApiScope
+from loyalty_portal.services.core import idempotency
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import DomainError
+from loyalty_portal.services.ledger import expiry, pending
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.members import accounts, api_keys
+from loyalty_portal.services.members.tokens import issue_member_token
+from loyalty_portal.services.program import tiers
+from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 
 api_key_cli = AppGroup("api-key", help="Create, list and revoke API keys.")
@@ -76,7 +79,7 @@ def create_member(email: str, user_id: str | None, display_name: str | None, pas
 )
 def seed_demo(password: str | None, logins_file: Path | None) -> None:
     """Seed the demo program when the database is empty (idempotent) and print the logins."""
-    from loyalty_portal.services.demo import seed
+    from loyalty_portal.demo import seed
 
     logins = seed(db.session, utcnow(), password=password)
     if logins is None:
@@ -119,7 +122,7 @@ def token(user_id: str, ttl: int) -> None:
     "scopes",
     multiple=True,
     required=True,
-    type=click.Choice(API_SCOPES),
+    type=click.Choice([s.value for s in ApiScope]),
     help="Repeat for several scopes.",
 )
 def api_key_create(name: str, scopes: tuple[str, ...]) -> None:

@@ -29,8 +29,9 @@ from loyalty_portal.models import (
     Tier,
     UserGroup,
 )
-from loyalty_portal.services import accounts, adjustments, api_keys, members
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members import accounts, api_keys, members
 from loyalty_portal.timeutil import utcnow
 
 PASSWORD = "correct-horse-battery"

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from loyalty_portal.access import require_admin
+from loyalty_portal.web.access import require_admin
 
 bp = Blueprint("admin", __name__)
 bp.before_request(require_admin)

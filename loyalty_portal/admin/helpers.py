@@ -1,67 +1,20 @@
-"""Small helpers shared by the admin views: the acting admin, paging, sorting, local times."""
+"""Small helpers shared by the admin views: the acting admin, sorting, local times, uploads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
-from loyalty_portal.admin import bp
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.templating import program_zone
-
-T = TypeVar("T")
-PER_PAGE = 25
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.web.templating import program_zone
 
 
 def admin_actor() -> Actor:
     """The logged-in admin as the actor recorded on entries and in the audit log."""
     return Actor.admin(current_user._get_current_object())
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def page_number(arg: str = "page") -> int:
-    try:
-        return max(1, min(int(request.args.get(arg, "1")), 100_000))
-    except ValueError:
-        return 1
-
-
-@dataclass(frozen=True)
-class PageOf(Generic[T]):
-    """One page of a list: its items, its number and whether more follow (no COUNT)."""
-
-    items: list[T]
-    number: int
-    has_next: bool
-    arg: str = "page"
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
-def paginate(
-    session: Session,
-    stmt: Select[Any],
-    *,
-    arg: str = "page",
-    per_page: int = PER_PAGE,
-    scalars: bool = True,
-) -> PageOf[Any]:
-    """Fetch one page of `stmt` (already ordered), one row more to know if another follows."""
-    number = page_number(arg)
-    stmt = stmt.offset((number - 1) * per_page).limit(per_page + 1)
-    rows = list(session.scalars(stmt) if scalars else session.execute(stmt))
-    return PageOf(rows[:per_page], number, len(rows) > per_page, arg)
 
 
 def sort_order(columns: dict[str, Any], default: str) -> tuple[str, list[Any]]:
@@ -97,20 +50,6 @@ def to_local(value: datetime | None) -> datetime | None:
     return value.astimezone(program_zone()).replace(tzinfo=None)
 
 
-def url_with(**changes: Any) -> str:  # a template global (macros see it without context)
-    """The current page's URL with some query arguments changed (None removes one)."""
-    args = {**(request.view_args or {}), **request.args.to_dict()}
-    for name, value in changes.items():
-        if value is None:
-            args.pop(name, None)
-        else:
-            args[name] = value
-    return url_for(request.endpoint or "admin.dashboard", **args)
-
-
-bp.add_app_template_global(url_with, "url_with")
-
-
 def read_text_upload(field: Any, max_bytes: int = 5 * 1024 * 1024) -> str | None:
     """The uploaded file as text, or None with the problem put next to the field."""
     raw = field.data.read(max_bytes + 1)
@@ -122,10 +61,3 @@ def read_text_upload(field: Any, max_bytes: int = 5 * 1024 * 1024) -> str | None
     except UnicodeDecodeError:
         field.errors = ["The file is not UTF-8 text (save it as CSV UTF-8)."]
         return None
-
-
-def show_refusal(form: Any, exc: Any, default_field: str) -> None:
-    """Put a service's sentence (not its terse per-field codes) next to the field it names."""
-    names = [name for name in (exc.details or {}) if name in form]
-    field = form[names[0] if names else default_field]
-    field.errors = [*field.errors, exc.message]

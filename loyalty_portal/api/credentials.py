@@ -14,12 +14,17 @@ from flask_limiter.util import get_remote_address
 
 from loyalty_portal.extensions import db, rate_limit_key
 from loyalty_portal.models import ApiKey
-from loyalty_portal.services import api_keys
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.errors import DomainError, Forbidden, Unauthorized, ValidationFailed
-from loyalty_portal.services.members import USER_ID_PATTERN
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.tokens import verify_member_token
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import (
+    DomainError,
+    Forbidden,
+    Unauthorized,
+    ValidationFailed,
+)
+from loyalty_portal.services.members import api_keys
+from loyalty_portal.services.members.members import USER_ID_PATTERN
+from loyalty_portal.services.members.tokens import verify_member_token
+from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 
 API_KEY_HEADER = "x-api-key"
@@ -80,8 +85,6 @@ def _authenticate() -> Principal:
         key = api_keys.authenticate(db.session, plain.strip(), utcnow())
         if key is None:
             raise Unauthorized("Unknown or revoked API key.")
-        if db.session.dirty:  # last use recorded (at most once a minute per key)
-            db.session.commit()
         return Principal(api_key=key)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()

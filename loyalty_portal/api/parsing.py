@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import abort, request
 from pydantic import BaseModel, ValidationError
 
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 64 * 1024

@@ -20,9 +20,9 @@ from loyalty_portal.api.blueprint import bp
 from loyalty_portal.api.credentials import Principal, current_principal
 from loyalty_portal.api.parsing import parse_body, parse_query, read_json
 from loyalty_portal.api.schemas.responses import ResponseModel
-from loyalty_portal.idempotent import run_idempotent
-from loyalty_portal.services.idempotency import fingerprint
+from loyalty_portal.services.core.idempotency import fingerprint
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.idempotent import run_idempotent
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 #: OpenAPI path parameter -> the handler's keyword.

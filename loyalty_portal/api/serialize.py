@@ -6,10 +6,10 @@ from datetime import datetime
 
 from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.models import LedgerEntry, Offer, Redemption, Shop
-from loyalty_portal.services.eligibility import Refusal
-from loyalty_portal.services.history import KIND_TO_API_TYPE
-from loyalty_portal.services.leaderboard import Standing
-from loyalty_portal.services.offers import OfferStatistics
+from loyalty_portal.services.analytics.leaderboard import Standing
+from loyalty_portal.services.analytics.offer_statistics import OfferStatistics
+from loyalty_portal.services.ledger.history import KIND_TO_API_TYPE
+from loyalty_portal.services.rewards.eligibility import Refusal
 from loyalty_portal.timeutil import to_epoch_ms
 
 

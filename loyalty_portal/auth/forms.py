@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from loyalty_portal.services.accounts import MIN_PASSWORD
+from loyalty_portal.services.members.accounts import MIN_PASSWORD
 
 
 class LoginForm(FlaskForm):

@@ -11,11 +11,10 @@ from werkzeug.wrappers import Response
 from loyalty_portal.auth import bp
 from loyalty_portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from loyalty_portal.extensions import db, limiter, login_manager
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import Account
-from loyalty_portal.services import accounts
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.members import accounts
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import submit
 
 
 @login_manager.user_loader
@@ -61,7 +60,6 @@ def login() -> Response | str:
     if form.validate_on_submit():
         account = accounts.authenticate(db.session, form.email.data, form.password.data, utcnow())
         if account is not None:
-            db.session.commit()
             target = safe_next(request.args.get("next"))
             start_session(account)
             return redirect(target or home_for(account), 303)
@@ -83,23 +81,21 @@ def register() -> Response | str:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            account = accounts.register_member(
-                db.session,
-                form.email.data,
-                form.password.data,
-                utcnow(),
-                (form.display_name.data or "").strip() or None,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "email")
-        else:
-            db.session.commit()
-            start_session(account)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("portal.dashboard"), 303)
+    done = submit(
+        form,
+        lambda: accounts.register_member(
+            db.session,
+            form.email.data,
+            form.password.data,
+            utcnow(),
+            (form.display_name.data or "").strip() or None,
+        ),
+        field="email",
+    )
+    if done.value is not None:
+        start_session(done.value)
+        flash("Welcome! Your account is ready.", "success")
+        return redirect(url_for("portal.dashboard"), 303)
     return render_template("auth/register.html", form=form)
 
 
@@ -107,16 +103,14 @@ def register() -> Response | str:
 @login_required
 def change_password() -> Response | str:
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(
-                db.session, current_user, form.current_password.data, form.new_password.data
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "new_password")
-        else:
-            db.session.commit()
-            flash("Your password has been changed.", "success")
-            return redirect(home_for(current_user), 303)
+    done = submit(
+        form,
+        lambda: accounts.change_password(
+            db.session, current_user, form.current_password.data, form.new_password.data
+        ),
+        field="new_password",
+        success="Your password has been changed.",
+    )
+    if done.ok:
+        return redirect(home_for(current_user), 303)
     return render_template("auth/password.html", form=form)

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response
 from loyalty_portal.auth import bp
 from loyalty_portal.auth.routes import safe_next, start_session
 from loyalty_portal.extensions import csrf, db, limiter
-from loyalty_portal.services import accounts, members
-from loyalty_portal.services.errors import Unauthorized
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.tokens import verify_member_token
+from loyalty_portal.services.core.errors import Unauthorized
+from loyalty_portal.services.members import accounts, members
+from loyalty_portal.services.members.tokens import verify_member_token
+from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 
 MAX_TOKEN_LENGTH = 4096
@@ -53,6 +53,5 @@ def token_exchange() -> Response:
     account = accounts.member_login(db.session, member)
     if not account.active:
         abort(403, "This account is disabled.")
-    db.session.commit()
     start_session(account)
     return redirect(safe_next(_posted("next")) or url_for("portal.dashboard"), 303)

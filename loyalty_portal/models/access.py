@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from loyalty_portal.models.base import Base, BigId
 from loyalty_portal.timeutil import utcnow
 
-API_SCOPES = ("events", "users", "redeem", "read")
-
 
 class ApiKey(Base):
     __tablename__ = "api_key"

@@ -9,13 +9,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base
+from loyalty_portal.models.enums import Fulfilment, OfferType, one_of
 from loyalty_portal.timeutil import utcnow
 
 if TYPE_CHECKING:
     from loyalty_portal.models.program import Tier, UserGroup
-
-OFFER_TYPES = ("LOCAL", "ONLINE")
-FULFILMENT_MODES = ("auto", "pool", "manual")
 
 
 class Shop(Base):
@@ -47,8 +45,8 @@ class Offer(Base):
         CheckConstraint("cost > 0", name="cost_positive"),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_non_negative"),
         CheckConstraint("limit_per_member IS NULL OR limit_per_member > 0", name="limit"),
-        CheckConstraint("type IN ('LOCAL', 'ONLINE')", name="type"),
-        CheckConstraint("fulfilment IN ('auto', 'pool', 'manual')", name="fulfilment"),
+        CheckConstraint(one_of("type", OfferType), name="type"),
+        CheckConstraint(one_of("fulfilment", Fulfilment), name="fulfilment"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -10,25 +10,16 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base, BigId
+from loyalty_portal.models.enums import CapPeriod, PendingStatus, RuleExpiryPolicy, RuleType, one_of
 from loyalty_portal.timeutil import utcnow
-
-RULE_TYPES = ("FIX", "CONDITIONAL", "TRANSACTION")
-CAP_PERIODS = ("day", "week", "month", "ever")
-RULE_EXPIRY_POLICIES = ("program", "never", "days", "end_of_month", "end_of_year")
 
 
 class EarningRule(Base):
     __tablename__ = "earning_rule"
     __table_args__ = (
-        CheckConstraint("type IN ('FIX', 'CONDITIONAL', 'TRANSACTION')", name="type"),
-        CheckConstraint(
-            "cap_period IS NULL OR cap_period IN ('day', 'week', 'month', 'ever')",
-            name="cap_period",
-        ),
-        CheckConstraint(
-            "expiry_policy IN ('program', 'never', 'days', 'end_of_month', 'end_of_year')",
-            name="expiry_policy",
-        ),
+        CheckConstraint(one_of("type", RuleType), name="type"),
+        CheckConstraint(one_of("cap_period", CapPeriod, nullable=True), name="cap_period"),
+        CheckConstraint(one_of("expiry_policy", RuleExpiryPolicy), name="expiry_policy"),
         CheckConstraint("points IS NULL OR points >= 0", name="points_non_negative"),
         CheckConstraint("max_per_event IS NULL OR max_per_event > 0", name="max_per_event"),
         CheckConstraint("cap_count IS NULL OR cap_count > 0", name="cap_count"),
@@ -113,7 +104,7 @@ class PendingAward(Base):
     __tablename__ = "pending_award"
     __table_args__ = (
         CheckConstraint("points > 0", name="points_positive"),
-        CheckConstraint("status IN ('pending', 'released', 'cancelled')", name="status"),
+        CheckConstraint(one_of("status", PendingStatus), name="status"),
         Index("ix_pending_award_member", "member_id", "status", "available_at"),
         Index("ix_pending_award_due", "status", "available_at"),
     )

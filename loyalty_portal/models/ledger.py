@@ -8,10 +8,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loyalty_portal.models.base import Base, BigId
+from loyalty_portal.models.enums import EntryKind, one_of
 from loyalty_portal.timeutil import utcnow
-
-ENTRY_KINDS = ("earn", "redeem", "refund", "expire", "adjust", "reverse")
-LOT_KINDS = ("earn", "refund", "adjust")
 
 _LIVE_LOT = text("remaining > 0")
 
@@ -20,9 +18,7 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         CheckConstraint("delta <> 0", name="delta_non_zero"),
-        CheckConstraint(
-            "kind IN ('earn', 'redeem', 'refund', 'expire', 'adjust', 'reverse')", name="kind"
-        ),
+        CheckConstraint(one_of("kind", EntryKind), name="kind"),
         CheckConstraint(
             "remaining IS NULL OR (remaining >= 0 AND remaining <= delta)", name="remaining"
         ),

@@ -10,12 +10,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base
+from loyalty_portal.models.enums import Role, one_of
 from loyalty_portal.timeutil import utcnow
 
 if TYPE_CHECKING:
     from loyalty_portal.models.program import Tier, UserGroup
-
-ROLES = ("member", "admin")
 
 
 class Member(Base):
@@ -52,7 +51,7 @@ class Account(UserMixin, Base):
     """A login. Members may have one; admins need not be members."""
 
     __tablename__ = "account"
-    __table_args__ = (CheckConstraint("role IN ('member', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)

@@ -10,9 +10,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loyalty_portal.models.base import Base
+from loyalty_portal.models.enums import ExpiryPolicy, one_of
 from loyalty_portal.timeutil import utcnow
-
-EXPIRY_POLICIES = ("never", "days", "end_of_month", "end_of_year")
 
 
 class ProgramSettings(Base):
@@ -21,11 +20,7 @@ class ProgramSettings(Base):
     __tablename__ = "program_settings"
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint(
-            "expiry_policy IS NULL OR expiry_policy IN "
-            "('never', 'days', 'end_of_month', 'end_of_year')",
-            name="expiry_policy",
-        ),
+        CheckConstraint(one_of("expiry_policy", ExpiryPolicy, nullable=True), name="expiry_policy"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)

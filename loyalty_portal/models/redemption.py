@@ -9,22 +9,19 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base
+from loyalty_portal.models.enums import CouponStatus, one_of
 from loyalty_portal.timeutil import utcnow
 
 if TYPE_CHECKING:
     from loyalty_portal.models.catalog import Offer
     from loyalty_portal.models.member import Member
 
-COUPON_STATUSES = ("PENDING", "ACTIVE", "USED", "CANCELLED", "EXPIRED")
-
 
 class Redemption(Base):
     __tablename__ = "redemption"
     __table_args__ = (
         CheckConstraint("points > 0", name="points_positive"),
-        CheckConstraint(
-            "status IN ('PENDING', 'ACTIVE', 'USED', 'CANCELLED', 'EXPIRED')", name="status"
-        ),
+        CheckConstraint(one_of("status", CouponStatus), name="status"),
         Index("ix_redemption_member_time", "member_id", "created_at"),
         Index("ix_redemption_member_offer", "member_id", "offer_id", "status"),
         Index("ix_redemption_offer_status", "offer_id", "status", "created_at"),

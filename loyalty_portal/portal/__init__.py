@@ -21,7 +21,7 @@ def _vary_on_htmx(response: Response) -> Response:
 def _htmx_navigates_on_redirect(response: Response) -> Response:
     """A redirect answering an HTMX request (e.g. the session ended: log in again) must
     move the whole page, not be followed by the XHR and swapped into a card."""
-    from loyalty_portal.portal.htmx import is_htmx
+    from loyalty_portal.web.htmx import is_htmx
 
     if not (is_htmx() and response.status_code in (301, 302, 303) and response.location):
         return response

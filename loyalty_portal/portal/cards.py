@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.services.eligibility import Refusal, check_offers
-from loyalty_portal.services.errors import DomainError
-from loyalty_portal.templating import fmt_date, fmt_points
+from loyalty_portal.services.core.errors import DomainError
+from loyalty_portal.services.rewards.eligibility import Refusal, check_offers
+from loyalty_portal.web.templating import fmt_date, fmt_points
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
-from loyalty_portal.access import current_member, member_required
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.common import settled_member
-from loyalty_portal.portal.queries import coupon_page
-from loyalty_portal.services import redemption
+from loyalty_portal.services.rewards import coupons as coupons_service
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.access import current_member, member_required
+from loyalty_portal.web.paging import page_number
 
-MAX_PAGE = 10_000
+PAGE_SIZE = 20
 
 
 @bp.get("/portal/coupons")
@@ -20,8 +20,10 @@ MAX_PAGE = 10_000
 def coupons() -> str:
     now = utcnow()
     settled_member(now)
-    page = request.args.get("page", 1, type=int) or 1
-    result = coupon_page(db.session, current_member(), page=min(max(page, 1), MAX_PAGE))
+    number = page_number()
+    result = coupons_service.member_coupons(
+        db.session, current_member(), limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
     return render_template("portal/coupons.html", result=result, now=now)
 
 
@@ -30,5 +32,5 @@ def coupons() -> str:
 def coupon(coupon_id: str) -> str:
     """One coupon; another member's coupon is not found (404), never shown."""
     now = utcnow()
-    coupon = redemption.get_coupon(db.session, coupon_id, settled_member(now))
+    coupon = coupons_service.get_coupon(db.session, coupon_id, settled_member(now))
     return render_template("portal/coupon.html", coupon=coupon, now=now)

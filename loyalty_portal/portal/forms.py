@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, HiddenField, IntegerField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
-from loyalty_portal.services.history import PORTAL_TYPES
+from loyalty_portal.services.ledger.history import PORTAL_TYPES
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from loyalty_portal.access import current_member, member_required
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.common import settled_member
 from loyalty_portal.portal.forms import HistoryFilterForm
-from loyalty_portal.portal.htmx import is_htmx
-from loyalty_portal.services.history import PORTAL_TYPES, HistoryFilter, day_range, page_by_cursor
-from loyalty_portal.templating import program_zone
+from loyalty_portal.services.ledger.history import (
+    PORTAL_TYPES,
+    HistoryFilter,
+    day_range,
+    page_by_cursor,
+)
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.access import current_member, member_required
+from loyalty_portal.web.htmx import is_htmx
+from loyalty_portal.web.templating import program_zone
 
 PAGE_SIZE = 20
 

@@ -6,15 +6,15 @@ import hashlib
 
 from flask import request
 
-from loyalty_portal.access import member_required
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.common import settled_member
-from loyalty_portal.portal.htmx import page_or_fragment
-from loyalty_portal.services import leaderboard
-from loyalty_portal.services.leaderboard import ALL_MEMBERS, TIMEFRAMES, Standing
-from loyalty_portal.templating import program_zone
+from loyalty_portal.services.analytics import leaderboard
+from loyalty_portal.services.analytics.leaderboard import ALL_MEMBERS, TIMEFRAMES, Standing
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.access import member_required
+from loyalty_portal.web.htmx import page_or_fragment
+from loyalty_portal.web.templating import program_zone
 
 TOP = 10
 DEFAULT_TIMEFRAME = "30d"

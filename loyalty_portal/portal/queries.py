@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from loyalty_portal.models import Member, Offer, Redemption, Shop, Tier
-from loyalty_portal.services.offers import visible_offers_query
+from loyalty_portal.models import Member, Offer, Shop, Tier
+from loyalty_portal.services.core.pages import Page, fetch_page
+from loyalty_portal.services.rewards.offers import visible_offers_query
 
 CATALOG_PAGE_SIZE = 24
-COUPON_PAGE_SIZE = 20
 MAX_SHOPS = 100
-
-
-@dataclass(frozen=True)
-class CatalogPage:
-    offers: list[Offer]
-    page: int
-    has_more: bool
 
 
 def catalog_page(
@@ -32,7 +24,7 @@ def catalog_page(
     shop_id: str | None = None,
     offer_type: str | None = None,
     page: int = 1,
-) -> CatalogPage:
+) -> Page[Offer]:
     """One page of the catalog, cheapest first."""
     stmt = visible_offers_query(member, now)
     if affordable:
@@ -42,9 +34,7 @@ def catalog_page(
     if offer_type:
         stmt = stmt.where(Offer.type == offer_type)
     stmt = stmt.order_by(Offer.cost, Offer.title, Offer.id)
-    stmt = stmt.offset((page - 1) * CATALOG_PAGE_SIZE).limit(CATALOG_PAGE_SIZE + 1)
-    rows = list(session.scalars(stmt).unique())
-    return CatalogPage(rows[:CATALOG_PAGE_SIZE], page, len(rows) > CATALOG_PAGE_SIZE)
+    return fetch_page(session, stmt, per_page=CATALOG_PAGE_SIZE, number=page)
 
 
 def affordable_candidates(
@@ -73,23 +63,3 @@ def affordable_candidates(
 def active_shops(session: Session) -> list[Shop]:
     stmt = select(Shop).where(Shop.status == "ACTIVE").order_by(Shop.name).limit(MAX_SHOPS)
     return list(session.scalars(stmt))
-
-
-@dataclass(frozen=True)
-class CouponPage:
-    coupons: list[Redemption]
-    page: int
-    has_more: bool
-
-
-def coupon_page(session: Session, member: Member, *, page: int = 1) -> CouponPage:
-    """The member's redemptions, newest first (uses ix_redemption_member_time)."""
-    stmt = (
-        select(Redemption)
-        .where(Redemption.member_id == member.id)
-        .order_by(Redemption.created_at.desc(), Redemption.id.desc())
-        .offset((page - 1) * COUPON_PAGE_SIZE)
-        .limit(COUPON_PAGE_SIZE + 1)
-    )
-    rows = list(session.scalars(stmt).unique())
-    return CouponPage(rows[:COUPON_PAGE_SIZE], page, len(rows) > COUPON_PAGE_SIZE)

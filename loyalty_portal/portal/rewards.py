@@ -9,9 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from loyalty_portal.access import current_member, member_required
 from loyalty_portal.extensions import db
-from loyalty_portal.idempotent import Outcome, StoredRefusal, run_idempotent
 from loyalty_portal.models import Member, Offer
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.cards import (
@@ -24,15 +22,17 @@ from loyalty_portal.portal.cards import (
 )
 from loyalty_portal.portal.common import settled_member
 from loyalty_portal.portal.forms import CatalogFilterForm, RedeemForm, new_idempotency_key
-from loyalty_portal.portal.htmx import is_htmx, page_or_fragment
 from loyalty_portal.portal.queries import active_shops, catalog_page
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.eligibility import Refusal, check_offer
-from loyalty_portal.services.errors import Conflict, RequestInProgress
-from loyalty_portal.services.idempotency import fingerprint
-from loyalty_portal.templating import fmt_points
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import Conflict, RequestInProgress
+from loyalty_portal.services.core.idempotency import StoredRefusal, fingerprint
+from loyalty_portal.services.rewards import coupons, offers, redeeming
+from loyalty_portal.services.rewards.eligibility import Refusal, check_offer
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.access import current_member, member_required
+from loyalty_portal.web.htmx import is_htmx, page_or_fragment
+from loyalty_portal.web.idempotent import Outcome, run_idempotent
+from loyalty_portal.web.templating import fmt_points
 
 #: How long a retried redeem waits for the first request with its key to finish.
 IN_PROGRESS_WAIT_SECONDS = 3.0
@@ -68,20 +68,9 @@ def rewards() -> str:
         "portal/_catalog.html",
         form=form,
         catalog=catalog,
-        cards=cards_for(db.session, member, catalog.offers, now),
-        catalog_args=_filter_args(form),
+        cards=cards_for(db.session, member, catalog.items, now),
         now=now,
     )
-
-
-def _filter_args(form: CatalogFilterForm) -> dict[str, str]:
-    """The active filters as query arguments, for the pager's links."""
-    args = {
-        "show": form.show.data if form.show.data != "all" else "",
-        "shop": form.shop.data or "",
-        "type": form.type.data or "",
-    }
-    return {k: v for k, v in args.items() if v}
 
 
 @bp.post("/portal/rewards/<offer_id>/redeem")
@@ -92,10 +81,10 @@ def redeem(offer_id: str) -> Response | str:
         abort(400, "The redeem form was incomplete. Reload the page and try again.")
     member = current_member()
     user_id = member.user_id
-    redemption.get_offer(db.session, offer_id)  # unknown offer: 404 before anything else
+    offers.get_offer(db.session, offer_id)  # unknown offer: 404 before anything else
 
     def effect() -> tuple[int, dict[str, Any]]:
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id)
         )
         return 201, {"couponId": coupon.id, "offerId": offer_id}
@@ -110,7 +99,7 @@ def redeem(offer_id: str) -> Response | str:
         db.session.rollback()
         return _refused(offer_id, refusal_from_error(exc))
     member = current_member()
-    coupon = redemption.get_coupon(db.session, outcome.body["couponId"], member)
+    coupon = coupons.get_coupon(db.session, outcome.body["couponId"], member)
     if not is_htmx():
         flash(f"You redeemed {coupon.offer.title}. Here is your coupon.", "success")
         return redirect(url_for("portal.coupon", coupon_id=coupon.id), 303)
@@ -142,7 +131,7 @@ def _refused(offer_id: str, stored: Refusal) -> Response | str:
     """Nothing changed: show why on the card (HTMX) or on the catalog (no JavaScript)."""
     now = utcnow()
     member: Member = current_member()
-    offer: Offer = redemption.get_offer(db.session, offer_id)
+    offer: Offer = offers.get_offer(db.session, offer_id)
     refusal = best_refusal(stored, check_offer(db.session, member, offer, now))
     if not is_htmx():
         flash(f"Could not redeem {offer.title}. {reason_sentence(refusal)}", "error")

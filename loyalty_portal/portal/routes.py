@@ -6,15 +6,15 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from loyalty_portal.access import member_required
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.cards import cards_for
 from loyalty_portal.portal.common import settled_member
 from loyalty_portal.portal.queries import affordable_candidates
-from loyalty_portal.services.history import HistoryFilter, page_by_cursor
-from loyalty_portal.services.summary import member_summary
+from loyalty_portal.services.ledger.history import HistoryFilter, page_by_cursor
+from loyalty_portal.services.members.summary import member_summary
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.access import member_required
 
 RECENT_ENTRIES = 5
 AFFORDABLE_SHOWN = 4

@@ -7,8 +7,8 @@ import pytest
 
 from loyalty_portal.api.routing import ROUTES
 from loyalty_portal.extensions import db
-from loyalty_portal.services import api_keys
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
 from tests.api.conftest import PROJECT, error_code, snapshot
 

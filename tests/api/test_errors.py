@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty_portal.services import members
+from loyalty_portal.services.members import members
 from tests.api.conftest import error_code
 
 

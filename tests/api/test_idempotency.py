@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import ApiKey
-from loyalty_portal.services import idempotency
+from loyalty_portal.services.core import idempotency
 from loyalty_portal.timeutil import utcnow
 from tests.api.conftest import error_code, snapshot
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
-from loyalty_portal.services import earning, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events as events_service
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from tests.api.conftest import counted_queries, error_code
 
 NOW = datetime.now(UTC)
@@ -109,9 +110,11 @@ def _history_fixture(app, make):
     with app.app_context():
         days = [datetime(2026, 3, d, 12, tzinfo=UTC) for d in (1, 2, 3)]
         for day in days:
-            earning.record_event(db.session, user_id="h", event_id="login", now=day, source="test")
+            events_service.record_event(
+                db.session, user_id="h", event_id="login", now=day, source="test"
+            )
         member = get_member(db.session, "h")
-        redemption.redeem(
+        redeeming.redeem(
             db.session, member, "coffee", now=days[-1] + timedelta(hours=1), actor=Actor.member("h")
         )
         db.session.commit()

@@ -21,9 +21,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import make_server
 
-from loyalty_portal import create_app
+from loyalty_portal import create_app, demo
 from loyalty_portal.extensions import db
-from loyalty_portal.services import demo
 from loyalty_portal.timeutil import utcnow
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 

@@ -1,7 +1,7 @@
 """Admin flows in a real browser (Chromium) against the live server.
 
 The member's rewards and coupons pages are built in parallel (the portal branch). Here the
-member's redemption goes through `redemption.redeem`, the service those pages call, and
+member's redemption goes through `redeeming.redeem`, the service those pages call, and
 the member checks the result on the portal dashboard; `test_admin_cross_area.py` does the
 same through the member's own pages once they are merged.
 """
@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Redemption
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.browser.conftest import login
 
@@ -22,7 +22,7 @@ def member_redeems(app, user_id: str, offer_id: str) -> str:
     """What the portal's redeem button does (rewards page not in this branch yet)."""
     with app.app_context():
         member = db.session.query(Member).filter_by(user_id=user_id).one()
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id)
         )
         db.session.commit()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.tokens import issue_member_token
+from loyalty_portal.services.members.tokens import issue_member_token
+from loyalty_portal.services.program.settings import load_program
 from tests.conftest import API_SECRET
 from tests.web.portal_support import read
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from loyalty_portal.services import adjustments
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members.members import get_member
 from loyalty_portal.timeutil import utcnow
 from tests.browser.conftest import login, mark_document, still_same_document
 from tests.web.portal_support import write

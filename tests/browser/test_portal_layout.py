@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from loyalty_portal.services import earning, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.browser.a11y import CONTRAST_FAILURES_JS, OVERFLOW_JS
 from tests.browser.conftest import accept_confirmations, login
@@ -47,12 +48,12 @@ def busy_member(app, make):
 
     def activity(session):
         for _ in range(3):
-            earning.record_event(
+            events.record_event(
                 session, user_id="ann", event_id="purchase", now=utcnow(), source="t"
             )
         member = get_member(session, "ann")
         for offer_id in ("coffee", "styling"):
-            redemption.redeem(session, member, offer_id, now=utcnow(), actor=Actor.member("ann"))
+            redeeming.redeem(session, member, offer_id, now=utcnow(), actor=Actor.member("ann"))
 
     write(app, activity)
 

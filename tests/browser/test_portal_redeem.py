@@ -9,8 +9,8 @@ import re
 from playwright.sync_api import expect
 
 from loyalty_portal.models import Member
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.adjustments import adjust
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger.adjustments import adjust
 from loyalty_portal.timeutil import utcnow
 from tests.browser.conftest import (
     accept_confirmations,

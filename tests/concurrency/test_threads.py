@@ -11,13 +11,15 @@ import pytest
 from sqlalchemy import func, select
 
 from loyalty_portal.extensions import db
-from loyalty_portal.idempotent import run_idempotent
 from loyalty_portal.models import EventLog, Offer, Redemption
-from loyalty_portal.services import earning, members, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.errors import DomainError
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import DomainError
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.members import members
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.idempotent import run_idempotent
 
 
 def race(app, threads: int, work: Callable[[], Any]) -> list[Any]:
@@ -65,7 +67,7 @@ def test_fifty_concurrent_redeems_only_five_succeed(app, make, balance, stock, l
     make.offer("prize", cost=100, stock=stock, limit_per_member=limit)
 
     def redeem() -> str:
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             db.session,
             members.get_member(db.session, "ann"),
             "prize",
@@ -92,7 +94,7 @@ def test_twenty_requests_with_one_idempotency_key_have_one_effect(app, make):
 
     def send() -> Any:
         def effect() -> tuple[int, dict[str, Any]]:
-            out = earning.record_event(
+            out = events.record_event(
                 db.session,
                 user_id="ann",
                 event_id="purchase",
@@ -119,7 +121,7 @@ def test_concurrent_first_events_create_one_member(app, make):
     make.rule("hello", points=1)
 
     def send() -> int:
-        out = earning.record_event(
+        out = events.record_event(
             db.session,
             user_id="newbie",
             event_id="hello",

@@ -8,9 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from loyalty_portal.models import Member, StatsDay, StatsState
-from loyalty_portal.services import adjustments, analytics, earning, members, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.program import settings_row
+from loyalty_portal.services.analytics import dashboard
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import adjustments, settlement
+from loyalty_portal.services.members import members
+from loyalty_portal.services.program.settings import settings_row
+from loyalty_portal.services.rewards import coupons, redeeming
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -18,13 +22,13 @@ DAY = timedelta(days=1)
 
 
 def refresh(session, now, max_age=timedelta(0)):
-    state, _ = analytics.refresh(session, now, max_age=max_age)
+    state, _ = dashboard.refresh(session, now, max_age=max_age)
     session.commit()
     return state
 
 
 def board(session, first, last, now):
-    return analytics.dashboard(session, first, last, refresh(session, now))
+    return dashboard.dashboard(session, first, last, refresh(session, now))
 
 
 def day_of(board_, day):
@@ -35,14 +39,14 @@ def test_figures_per_day_match_the_ledger(ctx, make):
     make.rule("buy", points=100)
     make.offer("mug", title="Mug", cost=30, fulfilment="manual")
     make.offer("pen", title="Pen", cost=10)
-    ev = earning.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
-    earning.record_event(ctx, user_id="bob", event_id="buy", now=T0 + HOUR, source="t")
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=T0 + DAY, source="t")
-    mug = redemption.redeem(ctx, ev.member, "mug", now=T0 + DAY, actor=Actor.member("ann"))
-    pen = redemption.redeem(ctx, ev.member, "pen", now=T0 + DAY, actor=Actor.member("ann"))
-    redemption.use_coupon(ctx, ev.member, pen.id, T0 + 2 * DAY)
-    redemption.fulfil(ctx, mug.id, actor=Actor.system("t"), now=T0 + 2 * DAY)
-    redemption.cancel(ctx, mug.id, actor=Actor.system("t"), now=T0 + 2 * DAY, reason="x")
+    ev = events.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
+    events.record_event(ctx, user_id="bob", event_id="buy", now=T0 + HOUR, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=T0 + DAY, source="t")
+    mug = redeeming.redeem(ctx, ev.member, "mug", now=T0 + DAY, actor=Actor.member("ann"))
+    pen = redeeming.redeem(ctx, ev.member, "pen", now=T0 + DAY, actor=Actor.member("ann"))
+    coupons.use_coupon(ctx, ev.member, pen.id, T0 + 2 * DAY)
+    coupons.fulfil(ctx, mug.id, actor=Actor.system("t"), now=T0 + 2 * DAY)
+    coupons.cancel(ctx, mug.id, actor=Actor.system("t"), now=T0 + 2 * DAY, reason="x")
     adjustments.adjust(ctx, ev.member, -5, reason="fix", actor=Actor.system("t"), now=T0 + 2 * DAY)
     ctx.commit()
 
@@ -68,7 +72,7 @@ def test_days_are_calendar_days_of_the_program_zone(ctx, make):
     settings_row(ctx).timezone = "Europe/Berlin"
     make.rule("buy", points=10)
     late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # 00:30 on the 11th in Berlin
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
     ctx.commit()
     b = board(ctx, date(2026, 3, 10), date(2026, 3, 11), late + HOUR)
     assert b.series["issued"] == [0, 10]
@@ -76,12 +80,12 @@ def test_days_are_calendar_days_of_the_program_zone(ctx, make):
 
 def test_a_back_dated_expiry_updates_a_day_already_final(ctx, make):
     make.rule("buy", points=50, expiry_policy="days", expiry_days=2)
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
     ctx.commit()
     refresh(ctx, T0 + 5 * DAY)  # builds every day; the lot is due on the 12th, not yet expired
     refresh(ctx, T0 + 5 * DAY + timedelta(minutes=10))  # the watermark moves up
     ann = members.get_member(ctx, "ann")
-    members.settle(ctx, ann, T0 + 5 * DAY + HOUR)  # writes the expiry, dated the 12th
+    settlement.settle(ctx, ann, T0 + 5 * DAY + HOUR)  # writes the expiry, dated the 12th
     ctx.commit()
     b = board(ctx, date(2026, 3, 10), date(2026, 3, 15), T0 + 5 * DAY + 2 * HOUR)
     assert b.series["expired"][day_of(b, date(2026, 3, 12))] == 50
@@ -90,10 +94,10 @@ def test_a_back_dated_expiry_updates_a_day_already_final(ctx, make):
 
 def test_refresh_is_throttled(ctx, make):
     make.rule("buy", points=10)
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
     ctx.commit()
     refresh(ctx, T0)
-    earning.record_event(
+    events.record_event(
         ctx, user_id="bob", event_id="buy", now=T0 + timedelta(seconds=10), source="t"
     )
     ctx.commit()
@@ -108,7 +112,7 @@ def test_refresh_is_throttled(ctx, make):
 def test_a_new_time_zone_rebuilds_the_days(ctx, make):
     make.rule("buy", points=10)
     late = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=late, source="t")
     ctx.commit()
     assert board(ctx, date(2026, 3, 10), date(2026, 3, 11), late + HOUR).series["issued"] == [10, 0]
     settings_row(ctx).timezone = "Asia/Tokyo"  # as the settings screen changes it
@@ -121,11 +125,11 @@ def test_a_new_time_zone_rebuilds_the_days(ctx, make):
 def test_days_are_final_once_computed_after_they_ended(ctx, make):
     """A day computed while it was still running is recomputed until it is final."""
     make.rule("buy", points=10)
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
+    events.record_event(ctx, user_id="ann", event_id="buy", now=T0, source="t")
     ctx.commit()
     refresh(ctx, T0 + HOUR)
     # Later the same day, no refresh before midnight; the next one must still count it.
-    earning.record_event(ctx, user_id="bob", event_id="buy", now=T0 + 6 * HOUR, source="t")
+    events.record_event(ctx, user_id="bob", event_id="buy", now=T0 + 6 * HOUR, source="t")
     ctx.commit()
     b = board(ctx, date(2026, 3, 10), date(2026, 3, 11), T0 + 2 * DAY)
     assert b.series["issued"] == [20, 0]

@@ -7,28 +7,24 @@ from decimal import Decimal
 import pytest
 
 from loyalty_portal.models import AuditLog, StatsState
-from loyalty_portal.services import (
-    catalog,
-    coupon_codes,
-    program_admin,
-    redemption,
-    rule_admin,
-    settings,
-)
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.checks import Problems
-from loyalty_portal.services.errors import Conflict, ValidationFailed
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import Conflict, ValidationFailed
+from loyalty_portal.services.core.validation import Problems
+from loyalty_portal.services.earning import rules
+from loyalty_portal.services.program import groups, settings
+from loyalty_portal.services.rewards import codes as codes_service
+from loyalty_portal.services.rewards import offers, redeeming
 from loyalty_portal.timeutil import utcnow
 
 ADMIN = Actor.system("test-admin")
 
 
 def test_offer_checks_every_reference(ctx, make):
-    data = catalog.OfferInput(
+    data = offers.OfferInput(
         title="Mug", cost=10, shop_id="nope", min_tier_id=999, usergroup_ids=["ghosts"]
     )
     with pytest.raises(ValidationFailed) as refused:
-        catalog.create_offer(ctx, "new", data, actor=ADMIN, now=utcnow())
+        offers.create_offer(ctx, "new", data, actor=ADMIN, now=utcnow())
     details = refused.value.details
     assert details["id"] == ["“new” is reserved; choose another id."]
     assert details["shop_id"] == ["No such shop."]
@@ -38,25 +34,25 @@ def test_offer_checks_every_reference(ctx, make):
 
 def test_unchanged_state_is_not_audited_and_used_offers_stay(ctx, make):
     offer = make.offer("mug", cost=10)
-    catalog.set_active(ctx, offer, True, actor=ADMIN, now=utcnow())
-    catalog.update_offer(
-        ctx, offer, catalog.OfferInput(title=offer.title, cost=10), actor=ADMIN, now=utcnow()
+    offers.set_active(ctx, offer, True, actor=ADMIN, now=utcnow())
+    offers.update_offer(
+        ctx, offer, offers.OfferInput(title=offer.title, cost=10), actor=ADMIN, now=utcnow()
     )
     assert ctx.query(AuditLog).count() == 0
     member = make.member("ann", balance=10)
-    redemption.redeem(ctx, member, "mug", now=utcnow(), actor=Actor.member("ann"))
+    redeeming.redeem(ctx, member, "mug", now=utcnow(), actor=Actor.member("ann"))
     with pytest.raises(Conflict):
-        catalog.delete_offer(ctx, offer, actor=ADMIN, now=utcnow())
+        offers.delete_offer(ctx, offer, actor=ADMIN, now=utcnow())
 
 
 def test_read_codes_skips_the_header_and_blank_lines():
-    codes, invalid = coupon_codes.read_codes('Code\n A-1 \n\n"B,2",ignored\n' + "x" * 200)
+    codes, invalid = codes_service.read_codes('Code\n A-1 \n\n"B,2",ignored\n' + "x" * 200)
     assert codes == [(2, "A-1"), (4, "B,2")]
     assert [line for line, _ in invalid] == [5]
 
 
 def test_rule_options_that_do_not_apply_are_cleared(ctx, make):
-    data = rule_admin.RuleInput(
+    data = rules.RuleInput(
         title="Login",
         type="FIX",
         points=10,
@@ -65,23 +61,23 @@ def test_rule_options_that_do_not_apply_are_cleared(ctx, make):
         expiry_policy="never",
         expiry_days=30,
     )
-    rule = rule_admin.create_rule(ctx, "login", data, actor=ADMIN, now=utcnow())
+    rule = rules.create_rule(ctx, "login", data, actor=ADMIN, now=utcnow())
     assert (rule.points_per_unit, rule.threshold, rule.expiry_days) == (None, None, None)
 
 
 def test_rule_overrides_need_known_groups_and_the_right_measure(ctx, make):
     make.group("vip")
-    data = rule_admin.RuleInput(
+    data = rules.RuleInput(
         title="Buy",
         type="TRANSACTION",
         points_per_unit=Decimal(1),
         overrides=[
-            rule_admin.OverrideInput("vip", points=5),
-            rule_admin.OverrideInput("ghosts", points_per_unit=Decimal(2)),
+            rules.OverrideInput("vip", points=5),
+            rules.OverrideInput("ghosts", points_per_unit=Decimal(2)),
         ],
     )
     with pytest.raises(ValidationFailed) as refused:
-        rule_admin.create_rule(ctx, "buy", data, actor=ADMIN, now=utcnow())
+        rules.create_rule(ctx, "buy", data, actor=ADMIN, now=utcnow())
     assert refused.value.details["overrides"] == [
         "vip: give points per unit.",
         "Unknown user group ghosts.",
@@ -89,17 +85,17 @@ def test_rule_overrides_need_known_groups_and_the_right_measure(ctx, make):
 
 
 def test_sample_parsing():
-    assert rule_admin.parse_sample('{"total": 5}', "2.50") == ({"total": 5}, Decimal("2.50"))
+    assert rules.parse_sample('{"total": 5}', "2.50") == ({"total": 5}, Decimal("2.50"))
     with pytest.raises(ValidationFailed) as refused:
-        rule_admin.parse_sample("[1]", "lots")
+        rules.parse_sample("[1]", "lots")
     assert set(refused.value.details) == {"metadata", "amount"}
 
 
 def test_translations():
     problems = Problems()
-    parsed = program_admin.parse_translations("de: Stamm\n\nde-CH: Stamm CH\n", problems, "t")
+    parsed = groups.parse_translations("de: Stamm\n\nde-CH: Stamm CH\n", problems, "t")
     assert parsed == {"de": "Stamm", "de-CH": "Stamm CH"} and not problems
-    program_admin.parse_translations("default: x\nDE: y", problems, "t")
+    groups.parse_translations("default: x\nDE: y", problems, "t")
     assert len(problems.details["t"]) == 2
 
 

@@ -17,7 +17,8 @@ from loyalty_portal.models import (
     Offer,
     Redemption,
 )
-from loyalty_portal.services import api_keys, earning
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
 from tests.conftest import API_SECRET
 
@@ -131,7 +132,7 @@ def test_points_expire_is_idempotent(app, runner, make):
     make.rule("slow", points=7, pending_days=3)
     with app.app_context():
         for event_id in ("login", "slow"):
-            earning.record_event(
+            events.record_event(
                 db.session, user_id="ann", event_id=event_id, now=past, source="test", trusted=True
             )
         db.session.commit()
@@ -152,7 +153,7 @@ def test_tiers_recompute(app, runner, make):
     make.tier("Gold", 100, "1.5")
     make.rule("big", points=150)
     with app.app_context():
-        earning.record_event(
+        events.record_event(
             db.session,
             user_id="ann",
             event_id="big",

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from loyalty_portal.models import EventLog, LedgerEntry
-from loyalty_portal.services import earning, members, pending
-from loyalty_portal.services.errors import EventNotFound, Forbidden, ValidationFailed
+from loyalty_portal.services.core.errors import EventNotFound, Forbidden, ValidationFailed
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import pending, settlement
+from loyalty_portal.services.members import members
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -27,7 +29,7 @@ def berlin(*parts: int) -> datetime:
 
 
 def send(session, event_id, when, user_id="ann", **kwargs):
-    outcome = earning.record_event(
+    outcome = events.record_event(
         session,
         user_id=user_id,
         event_id=event_id,
@@ -119,7 +121,7 @@ def test_unknown_event_and_api_key_only_rules(ctx, make):
     with pytest.raises(EventNotFound):
         send(ctx, "nope", NOON)
     with pytest.raises(Forbidden):
-        earning.record_event(
+        events.record_event(
             ctx, user_id="ann", event_id="purchase", now=NOON, source="jwt", trusted=False
         )
     ctx.rollback()
@@ -266,9 +268,9 @@ def test_pending_points_become_spendable_after_the_pending_days(ctx, make):
     assert (outcome.points, outcome.pending_points, outcome.event.reason) == (0, 50, "pending")
     member = outcome.member
     assert member.balance == 0 and pending.pending_total(ctx, member.id) == 50
-    members.settle(ctx, member, NOON + timedelta(days=6, hours=23))
+    settlement.settle(ctx, member, NOON + timedelta(days=6, hours=23))
     assert member.balance == 0
-    settled = members.settle(ctx, member, NOON + timedelta(days=7))
+    settled = settlement.settle(ctx, member, NOON + timedelta(days=7))
     ctx.commit()
     assert settled.balance == 50 and pending.pending_total(ctx, member.id) == 0
     lot = ctx.scalars(select(LedgerEntry)).one()
@@ -276,7 +278,7 @@ def test_pending_points_become_spendable_after_the_pending_days(ctx, make):
 
 
 def test_program_default_pending_days(ctx, make):
-    from loyalty_portal.services.program import settings_row
+    from loyalty_portal.services.program.settings import settings_row
 
     settings_row(ctx).pending_days = 3
     ctx.commit()
@@ -311,7 +313,7 @@ def test_expiry_policies(ctx, make):
 
 
 def test_program_expiry_policy_applies_to_rules_that_defer(ctx, make):
-    from loyalty_portal.services.program import settings_row
+    from loyalty_portal.services.program.settings import settings_row
 
     row = settings_row(ctx)
     row.expiry_policy, row.expiry_days = "days", 90
@@ -325,8 +327,8 @@ def test_expiry_turns_the_remainder_into_one_entry(ctx, make):
     make.rule("keep", points=5, expiry_policy="never")
     outcome = send(ctx, "login", NOON)
     send(ctx, "keep", NOON)
-    from loyalty_portal.services import adjustments
-    from loyalty_portal.services.actors import Actor
+    from loyalty_portal.services.core.actors import Actor
+    from loyalty_portal.services.ledger import adjustments
 
     adjustments.adjust(
         ctx,
@@ -337,11 +339,11 @@ def test_expiry_turns_the_remainder_into_one_entry(ctx, make):
         now=NOON + timedelta(days=1),
     )
     ctx.commit()
-    member = members.settle(ctx, outcome.member, NOON + timedelta(days=10))
+    member = settlement.settle(ctx, outcome.member, NOON + timedelta(days=10))
     ctx.commit()
     expired = ctx.scalars(select(LedgerEntry).where(LedgerEntry.kind == "expire")).all()
     assert [e.delta for e in expired] == [-70]
     assert member.balance == 5
-    members.settle(ctx, member, NOON + timedelta(days=20))
+    settlement.settle(ctx, member, NOON + timedelta(days=20))
     ctx.commit()
     assert len(ctx.scalars(select(LedgerEntry).where(LedgerEntry.kind == "expire")).all()) == 1

@@ -7,15 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from loyalty_portal.services import earning, leaderboard, members
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.analytics import leaderboard
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.members import members
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")
 
 
 def earn(session, user, points, when=NOW):
-    earning.record_event(
+    events.record_event(
         session, user_id=user, event_id=f"p{points}", now=when, source="t", trusted=True
     )
     session.commit()

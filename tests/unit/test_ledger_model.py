@@ -21,10 +21,15 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, LedgerEntry, Offer, Redemption
-from loyalty_portal.services import adjustments, earning, expiry, idempotency, members, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.errors import DomainError
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core import idempotency
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import DomainError
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import adjustments, expiry
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.members import members
+from loyalty_portal.services.rewards import coupons as coupons_service
+from loyalty_portal.services.rewards import redeeming
 from tests.database import reset
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -121,7 +126,7 @@ class LedgerMachine(RuleBasedStateMachine):
     # -- steps ---------------------------------------------------------------------
     @rule(user=st.sampled_from(USERS), amount=st.integers(0, 90))
     def buy(self, user: str, amount: int) -> None:
-        earning.record_event(
+        events.record_event(
             self.session,
             user_id=user,
             event_id="buy",
@@ -136,7 +141,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(user=st.sampled_from(USERS))
     def bonus(self, user: str) -> None:
-        earning.record_event(
+        events.record_event(
             self.session,
             user_id=user,
             event_id="bonus",
@@ -159,7 +164,7 @@ class LedgerMachine(RuleBasedStateMachine):
         elif m.balance(user) < cost:
             expected = "insufficient_points"
         try:
-            coupon = redemption.redeem(
+            coupon = redeeming.redeem(
                 self.session, self.member(user), offer_id, now=m.now, actor=Actor.member(user)
             )
             self.session.commit()
@@ -179,7 +184,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def cancel(self, data: st.DataObject) -> None:
         open_ = [c for c in self.model.coupons if c[0] not in self.model.cancelled]
         coupon_id, user, offer_id, cost = data.draw(st.sampled_from(open_))
-        redemption.cancel(self.session, coupon_id, actor=Actor.system("model"), now=self.model.now)
+        coupons_service.cancel(
+            self.session, coupon_id, actor=Actor.system("model"), now=self.model.now
+        )
         self.session.commit()
         m = self.model
         m.cancelled.add(coupon_id)
@@ -236,7 +243,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.session.rollback()
             return
         self.session.commit()
-        earning.record_event(
+        events.record_event(
             self.session,
             user_id=user,
             event_id="bonus",

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import func, select
 
 from loyalty_portal.models import Account, EventLog, LedgerEntry, Member
-from loyalty_portal.services import accounts, earning, members, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.errors import UserExists, UserNotFound, ValidationFailed
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import UserExists, UserNotFound, ValidationFailed
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import settlement
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.members import accounts, members
+from loyalty_portal.services.rewards import redeeming
 
 NOW = datetime(2026, 5, 1, 10, tzinfo=UTC)
 
@@ -29,7 +32,7 @@ def test_erase_removes_personal_data_but_keeps_program_totals(ctx, make):
     make.rule("buy", points=300)
     make.offer("gift", cost=100, fulfilment="manual")
     accounts.create_member_login(ctx, "ann@example.com", "long-enough-pw", NOW, user_id="ann")
-    earning.record_event(
+    events.record_event(
         ctx,
         user_id="ann",
         event_id="buy",
@@ -39,7 +42,7 @@ def test_erase_removes_personal_data_but_keeps_program_totals(ctx, make):
         metadata={"note": "my address is 1 Main St"},
     )
     member = members.get_member(ctx, "ann")
-    coupon = redemption.redeem(ctx, member, "gift", now=NOW, actor=Actor.member("ann"))
+    coupon = redeeming.redeem(ctx, member, "gift", now=NOW, actor=Actor.member("ann"))
     ctx.commit()
     issued = ctx.scalar(select(func.sum(LedgerEntry.delta)).where(LedgerEntry.kind == "earn"))
 
@@ -63,10 +66,10 @@ def test_erase_removes_personal_data_but_keeps_program_totals(ctx, make):
 
 def test_settle_is_cheap_when_nothing_is_due(ctx, make):
     make.rule("buy", points=10, expiry_policy="days", expiry_days=30)
-    earning.record_event(ctx, user_id="ann", event_id="buy", now=NOW, source="t", trusted=True)
+    events.record_event(ctx, user_id="ann", event_id="buy", now=NOW, source="t", trusted=True)
     ctx.commit()
     member = members.get_member(ctx, "ann")
-    assert members.settle(ctx, member, NOW + timedelta(days=29)) is member
+    assert settlement.settle(ctx, member, NOW + timedelta(days=29)) is member
     assert not ctx.dirty and not ctx.new
-    settled = members.settle(ctx, member, NOW + timedelta(days=30))
+    settled = settlement.settle(ctx, member, NOW + timedelta(days=30))
     assert settled.balance == 0

@@ -8,10 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from loyalty_portal.models import CouponCode, LedgerEntry, Offer
-from loyalty_portal.services import adjustments, earning, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.eligibility import check_offers
-from loyalty_portal.services.errors import (
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import (
     CouponNotActive,
     CouponNotFound,
     InsufficientPoints,
@@ -19,7 +17,11 @@ from loyalty_portal.services.errors import (
     RedemptionRefused,
     ValidationFailed,
 )
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.rewards import coupons, redeeming
+from loyalty_portal.services.rewards.eligibility import check_offers
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 ME = Actor.member("test")
@@ -27,7 +29,7 @@ ADMIN = Actor.system("test-admin")
 
 
 def redeem(session, member, offer_id, when=NOW):
-    result = redemption.redeem(session, member, offer_id, now=when, actor=ME)
+    result = redeeming.redeem(session, member, offer_id, now=when, actor=ME)
     session.commit()
     return result
 
@@ -42,7 +44,7 @@ def refused(session, member, offer_id, code, when=NOW):
         {o.id: o.stock for o in session.scalars(select(Offer))},
     )
     with pytest.raises(RedemptionRefused) as info:
-        redemption.redeem(session, member, offer_id, now=when, actor=ME)
+        redeeming.redeem(session, member, offer_id, now=when, actor=ME)
     session.rollback()
     assert info.value.code == code
     assert count(session, LedgerEntry) == entries  # nothing changed
@@ -96,7 +98,7 @@ def test_each_refusal_reason(ctx, make):
     refused(ctx, member, "off", "offer_not_available")
     refused(ctx, member, "staff", "offer_not_available")
     with pytest.raises(OfferNotFound):
-        redemption.redeem(ctx, member, "nope", now=NOW, actor=ME)
+        redeeming.redeem(ctx, member, "nope", now=NOW, actor=ME)
 
 
 def test_feed_check_agrees_with_redeem(ctx, make):
@@ -117,7 +119,7 @@ def test_spending_consumes_the_lots_that_expire_first(ctx, make):
     make.rule("later", points=100, expiry_policy="days", expiry_days=60)
     make.rule("never", points=100, expiry_policy="never")
     for event_id in ("never", "later", "soon"):
-        earning.record_event(
+        events.record_event(
             ctx, user_id="ann", event_id=event_id, now=NOW, source="t", trusted=True
         )
     ctx.commit()
@@ -133,14 +135,14 @@ def test_spending_consumes_the_lots_that_expire_first(ctx, make):
 
 
 def _member(session):
-    from loyalty_portal.services.members import get_member
+    from loyalty_portal.services.members.members import get_member
 
     return get_member(session, "ann")
 
 
 def test_expired_lots_cannot_be_spent(ctx, make):
     make.rule("soon", points=100, expiry_policy="days", expiry_days=10)
-    earning.record_event(ctx, user_id="ann", event_id="soon", now=NOW, source="t", trusted=True)
+    events.record_event(ctx, user_id="ann", event_id="soon", now=NOW, source="t", trusted=True)
     ctx.commit()
     make.offer("thing", cost=50)
     refused(ctx, _member(ctx), "thing", "insufficient_points", when=NOW + timedelta(days=10))
@@ -152,16 +154,16 @@ def test_manual_fulfilment_then_use(ctx, make):
     coupon = redeem(ctx, member, "styling")
     assert (coupon.status, coupon.code) == ("PENDING", None)
     with pytest.raises(CouponNotActive):
-        redemption.use_coupon(ctx, member, coupon.id, NOW)
+        coupons.use_coupon(ctx, member, coupon.id, NOW)
     ctx.rollback()
-    redemption.fulfil(ctx, coupon.id, actor=ADMIN, now=NOW, code="STYLE-1")
+    coupons.fulfil(ctx, coupon.id, actor=ADMIN, now=NOW, code="STYLE-1")
     ctx.commit()
     assert (coupon.status, coupon.code) == ("ACTIVE", "STYLE-1")
-    redemption.use_coupon(ctx, member, coupon.id, NOW + timedelta(hours=1))
+    coupons.use_coupon(ctx, member, coupon.id, NOW + timedelta(hours=1))
     ctx.commit()
     assert coupon.status == "USED" and coupon.used_at == NOW + timedelta(hours=1)
     with pytest.raises(CouponNotActive):
-        redemption.use_coupon(ctx, member, coupon.id, NOW)
+        coupons.use_coupon(ctx, member, coupon.id, NOW)
 
 
 def test_coupons_belong_to_their_member(ctx, make):
@@ -169,7 +171,7 @@ def test_coupons_belong_to_their_member(ctx, make):
     make.offer("thing", cost=10)
     coupon = redeem(ctx, ann, "thing")
     with pytest.raises(CouponNotFound):
-        redemption.use_coupon(ctx, bob, coupon.id, NOW)
+        coupons.use_coupon(ctx, bob, coupon.id, NOW)
 
 
 def test_expired_coupon_is_not_usable(ctx, make):
@@ -178,7 +180,7 @@ def test_expired_coupon_is_not_usable(ctx, make):
     coupon = redeem(ctx, member, "thing")
     assert coupon.status_at(NOW + timedelta(days=1)) == "EXPIRED"
     with pytest.raises(CouponNotActive):
-        redemption.use_coupon(ctx, member, coupon.id, NOW + timedelta(days=1))
+        coupons.use_coupon(ctx, member, coupon.id, NOW + timedelta(days=1))
 
 
 def test_code_pool_hands_out_each_code_once(ctx, make):
@@ -195,9 +197,7 @@ def test_cancel_refunds_as_a_new_lot_and_restores_stock(ctx, make):
     member = make.member(balance=300, now=NOW)
     make.offer("bag", cost=200, stock=1, limit_per_member=1)
     coupon = redeem(ctx, member, "bag")
-    redemption.cancel(
-        ctx, coupon.id, actor=ADMIN, now=NOW + timedelta(hours=2), reason="changed mind"
-    )
+    coupons.cancel(ctx, coupon.id, actor=ADMIN, now=NOW + timedelta(hours=2), reason="changed mind")
     ctx.commit()
     assert coupon.status == "CANCELLED" and member.balance == 300
     assert ctx.get(Offer, "bag").stock == 1
@@ -206,7 +206,7 @@ def test_cancel_refunds_as_a_new_lot_and_restores_stock(ctx, make):
     assert verify(ctx) == []
     redeem(ctx, member, "bag")  # a cancelled one no longer counts against the limit
     with pytest.raises(CouponNotActive):
-        redemption.cancel(ctx, coupon.id, actor=ADMIN, now=NOW)
+        coupons.cancel(ctx, coupon.id, actor=ADMIN, now=NOW)
 
 
 def test_adjust_needs_a_reason_and_never_goes_below_zero(ctx, make):

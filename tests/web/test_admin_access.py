@@ -12,8 +12,8 @@ from flask import Flask
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, Member, Tier
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.timeutil import utcnow
 
 
@@ -29,7 +29,7 @@ def program(app: Flask, make: Any) -> dict[str, str]:
     key, _ = make.api_key(["read"])
     with app.app_context():
         ann = db.session.query(Member).filter_by(user_id="ann").one()
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann")
         )
         values = {
@@ -84,7 +84,7 @@ def test_members_are_refused_everywhere(app, make, client, auth, program):
         assert response.status_code == 403, (endpoint, method, path)
         assert b"This page is for administrators." in response.data
     with app.app_context():  # nothing changed: the coupon is still waiting
-        assert redemption.get_coupon(db.session, program["coupon_id"]).status == "PENDING"
+        assert coupons.get_coupon(db.session, program["coupon_id"]).status == "PENDING"
 
 
 def test_admins_can_open_every_page(app, make, client, auth, program):

@@ -8,8 +8,8 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, Member, Offer, Redemption
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.test_admin_access import admin_routes, program  # noqa: F401  (fixture)
 
@@ -89,7 +89,7 @@ def test_an_htmx_action_with_the_page_header_token_goes_through(app, admin_clien
     make.member("bo", balance=50)
     with app.app_context():
         member = db.session.query(Member).filter_by(user_id="bo").one()
-        coupon_id = redemption.redeem(
+        coupon_id = redeeming.redeem(
             db.session, member, "gift", now=utcnow(), actor=Actor.member("bo")
         ).id
         db.session.commit()

@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import event
 
 from loyalty_portal.extensions import db
-from loyalty_portal.services import analytics, earning, redemption
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.analytics import dashboard
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 
 BIG_TABLES = ("ledger_entry", "event_log", "member", "redemption", "audit_log")
@@ -59,11 +61,11 @@ def history(app, members: int, days: int) -> None:
         for m in range(members):
             for d in range(days, 0, -1):
                 at = now - timedelta(days=d, minutes=m)
-                outcome = earning.record_event(
+                outcome = events.record_event(
                     db.session, user_id=f"u{members}-{m}", event_id="buy", now=at, source="t"
                 )
                 if d % 3 == 0:
-                    redemption.redeem(
+                    redeeming.redeem(
                         db.session, outcome.member, "pen", now=at, actor=Actor.member("x")
                     )
         db.session.commit()
@@ -71,7 +73,7 @@ def history(app, members: int, days: int) -> None:
 
 def rebuild(app) -> None:
     with app.app_context():
-        analytics.refresh(db.session, utcnow(), max_age=timedelta(0))
+        dashboard.refresh(db.session, utcnow(), max_age=timedelta(0))
         db.session.commit()
 
 
@@ -170,8 +172,8 @@ def test_every_rollup_query_is_answered_from_an_index(app, make):
     history(app, members=3, days=1)  # new activity: today (and a back-dated scan) to redo
     today = utcnow().date()
     with statements(app) as seen, app.app_context():
-        state, changed = analytics.refresh(db.session, utcnow(), max_age=timedelta(0))
-        board = analytics.dashboard(db.session, today - timedelta(days=30), today, state)
+        state, changed = dashboard.refresh(db.session, utcnow(), max_age=timedelta(0))
+        board = dashboard.dashboard(db.session, today - timedelta(days=30), today, state)
         assert changed and board.totals["issued"] > 0
         reads = [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
         assert len(reads) >= 10

@@ -12,9 +12,10 @@ from sqlalchemy import insert
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, LedgerEntry, Member, ProgramSettings
-from loyalty_portal.services import adjustments, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 
 
@@ -63,7 +64,7 @@ def test_export_members_and_redemptions(app, client, admin, make):
     make.offer("mug", title="Mug", cost=40)
     with app.app_context():
         ann = db.session.query(Member).filter_by(user_id="ann").one()
-        coupon = redemption.redeem(db.session, ann, "mug", now=utcnow(), actor=Actor.member("ann"))
+        coupon = redeeming.redeem(db.session, ann, "mug", now=utcnow(), actor=Actor.member("ann"))
         coupon_id, code = coupon.id, coupon.code
         db.session.commit()
     (member,) = rows(client.post("/admin/exports", data={"kind": "members"}))

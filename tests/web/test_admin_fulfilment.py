@@ -9,9 +9,9 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, Member, Offer, Redemption
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 
 
@@ -42,7 +42,7 @@ def queue(app, make):
         for user, offer, hours_ago in redeems:
             member = db.session.query(Member).filter_by(user_id=user).one()
             at = now - timedelta(hours=hours_ago)
-            coupon = redemption.redeem(db.session, member, offer, now=at, actor=Actor.member(user))
+            coupon = redeeming.redeem(db.session, member, offer, now=at, actor=Actor.member(user))
             coupons["auto" if offer == "mug" else user] = coupon.id
         db.session.commit()
     return coupons

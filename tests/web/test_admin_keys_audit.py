@@ -9,8 +9,9 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import ApiKey, AuditLog
-from loyalty_portal.services import api_keys, audit
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
 
 

@@ -8,9 +8,11 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Account, AuditLog, LedgerEntry, Member
-from loyalty_portal.services import adjustments, earning, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.verify import verify
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.ledger.invariants import verify
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 
 
@@ -50,10 +52,10 @@ def test_member_page_shows_balance_tier_lots_ledger_coupons_and_events(app, clie
     make.offer("mug", title="Mug", cost=25)
     now = utcnow()
     with app.app_context():
-        outcome = earning.record_event(
+        outcome = events.record_event(
             db.session, user_id="ann", event_id="login", now=now, source="api"
         )
-        redemption.redeem(db.session, outcome.member, "mug", now=now, actor=Actor.member("ann"))
+        redeeming.redeem(db.session, outcome.member, "mug", now=now, actor=Actor.member("ann"))
         db.session.commit()
     html = client.get("/admin/members/ann").data.decode()
     assert 'data-testid="balance">15<' in html

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, CouponCode, Member, Offer, ProgramSettings, Shop
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 
 
@@ -171,7 +171,7 @@ def test_deactivate_and_activate(app, client, admin, make):
 def redeem(app, user_id: str, offer_id: str) -> None:
     with app.app_context():
         member = db.session.query(Member).filter_by(user_id=user_id).one()
-        redemption.redeem(db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id))
+        redeeming.redeem(db.session, member, offer_id, now=utcnow(), actor=Actor.member(user_id))
         db.session.commit()
 
 
@@ -248,7 +248,7 @@ def test_codes_only_for_pool_offers_and_only_text(app, client, admin, make):
         data={"file": (io.BytesIO(b"A\nB\n"), "codes.csv")},
         content_type="multipart/form-data",
     )
-    assert b"does not use a code pool" in response.data
+    assert b"Codes can only be uploaded for an offer fulfilled from a code pool." in response.data
     make.offer("voucher", fulfilment="pool")
     response = client.post(
         "/admin/offers/voucher/codes",

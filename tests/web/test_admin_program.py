@@ -8,8 +8,8 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, Member, ProgramSettings, Tier, UserGroup
-from loyalty_portal.services import earning
-from loyalty_portal.services.program import load_program
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 from tests.conftest import API_SECRET
 
@@ -64,7 +64,7 @@ def test_recompute_moves_members_and_is_audited(app, client, admin, make):
     make.tier("Silver", 100)
     make.rule("buy", points=150)
     with app.app_context():
-        earning.record_event(db.session, user_id="ann", event_id="buy", now=utcnow(), source="t")
+        events.record_event(db.session, user_id="ann", event_id="buy", now=utcnow(), source="t")
         db.session.commit()
     gold = make.tier("Gold", 120)  # Ann already qualifies, but tiers move on recompute
     response = client.post("/admin/tiers/recompute", follow_redirects=True)
@@ -80,7 +80,8 @@ def test_create_a_group_with_titles_in_several_languages(app, client, admin):
         data={
             "id": "regulars",
             "title": "Regulars",
-            "title_translations": "de: Stammkunden\nfr: Habitués\n",
+            "title_de": "Stammkunden",
+            "title_translations": "fr: Habitués\n",
             "description": "Come often",
             "description_translations": "de: Kommen oft",
             "status": "ACTIVE",
@@ -92,34 +93,42 @@ def test_create_a_group_with_titles_in_several_languages(app, client, admin):
         assert group.title == {"default": "Regulars", "de": "Stammkunden", "fr": "Habitués"}
         assert group.description == {"default": "Come often", "de": "Kommen oft"}
     edit = client.get("/admin/groups/regulars").data.decode()
-    assert "de: Stammkunden\nfr: Habitués" in edit
+    assert 'value="Stammkunden"' in edit and "fr: Habitués" in edit
     client.post(
         "/admin/groups/regulars",
-        data={"title": "Regulars", "title_translations": "de: Stammgäste", "status": "INACTIVE"},
+        data={"title": "Regulars", "title_de": "Stammgäste", "status": "INACTIVE"},
     )
     with app.app_context():
         group = db.session.get(UserGroup, "regulars")
         assert group.title == {"default": "Regulars", "de": "Stammgäste"}
         assert group.status == "INACTIVE" and group.description == {}
-    assert actions(app) == ["group.create", "group.update"]
+    assert actions(app) == ["usergroup.create", "usergroup.update"]
 
 
-def test_group_validation(app, client, admin, make):
+def test_a_group_without_an_id_gets_one(app, client, admin):
+    client.post("/admin/groups/new", data={"title": "Fans", "title_de": "Fans", "status": "ACTIVE"})
+    with app.app_context():
+        (group,) = db.session.query(UserGroup).all()
+        assert group.id.startswith("ug_") and len(group.id) == 15
+
+
+def test_group_validation_reports_every_problem_at_once(app, client, admin, make):
     make.group("staff")
     response = client.post(
         "/admin/groups/new",
         data={
             "id": "staff",
             "title": "Staff",
-            "title_translations": "German Personal\nde:\nde: Personal\nde: Mitarbeiter",
+            "title_translations": "German Personal\nfr:\nfr: Personnel\nfr: Équipe",
             "status": "ACTIVE",
         },
     )
     html = response.data.decode()
-    assert "A group with this id already exists." in html
+    assert "A user group &#39;staff&#39; already exists." in html
+    assert "A &#39;de&#39; title is required." in html
     assert "Line 1: write a language code, a colon, the text." in html
-    assert "Line 2: 1 to 500 characters after the colon." in html
-    assert "Line 4: de is given twice." in html
+    assert "Line 2: write the text after the colon." in html
+    assert "Line 4: fr is given twice." in html
     with app.app_context():
         assert db.session.query(UserGroup).count() == 1
 

@@ -10,7 +10,7 @@ import pytest
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, EarningRule, EventLog, LedgerEntry, Member
-from loyalty_portal.services import earning
+from loyalty_portal.services.earning import events
 from loyalty_portal.timeutil import utcnow
 
 
@@ -246,7 +246,7 @@ def test_try_it_agrees_with_the_live_path(app, client, admin, make):
     rule = make.rule("login", points=10, cap_count=1, cap_period="day")
     make.member("ann")
     with app.app_context():
-        earning.record_event(
+        events.record_event(
             db.session, user_id="ann", event_id="login", now=utcnow(), source="test"
         )
         db.session.commit()

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from loyalty_portal.models import Account, Member
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.tokens import issue_member_token
+from loyalty_portal.services.members.tokens import issue_member_token
+from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 from tests.conftest import API_SECRET
 from tests.web.portal_support import read, write
@@ -45,8 +45,9 @@ def test_form_token_creates_the_member_and_lands_in_the_portal(app, client):
     page = client.get("/portal/")
     assert page.status_code == 200 and "Hello, ext-42" in page.get_data(as_text=True)
     assert members_named(app, "ext-42") == 1
-    account = read(app, lambda s: s.execute(
-        select(Account.role, Account.email, Account.password_hash)).one())
+    account = read(
+        app, lambda s: s.execute(select(Account.role, Account.email, Account.password_hash)).one()
+    )
     assert tuple(account) == ("member", None, None)
 
 

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from loyalty_portal.services import adjustments, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import logged_in_member, redemptions_of, write
 
@@ -48,7 +49,7 @@ def test_member_a_never_sees_member_b(app, client, make):
         adjustments.adjust(
             session, member, 5, reason="Bob's secret gift", actor=Actor.system("t"), now=utcnow()
         )
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             session, member, "coffee", now=utcnow(), actor=Actor.member("bob")
         )
         ids.append((coupon.id, coupon.code))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import logged_in_member, read, text_of, write
 
@@ -17,7 +17,7 @@ def redeem_as(app, user_id, offer_id, now=None):
 
     def change(session):
         member = get_member(session, user_id)
-        coupon = redemption.redeem(
+        coupon = redeeming.redeem(
             session, member, offer_id, now=now or utcnow(), actor=Actor.member(user_id)
         )
         ids.append(coupon.id)
@@ -44,10 +44,10 @@ def test_my_rewards_shows_each_status(app, client, make):
     redeem_as(app, "ann", "manual")
     used = redeem_as(app, "ann", "used")
     cancelled = redeem_as(app, "ann", "cancelled")
-    write(app, lambda s: redemption.use_coupon(s, get_member(s, "ann"), used, utcnow()))
+    write(app, lambda s: coupons.use_coupon(s, get_member(s, "ann"), used, utcnow()))
     write(
         app,
-        lambda s: redemption.cancel(
+        lambda s: coupons.cancel(
             s, cancelled, actor=Actor.system("t"), now=utcnow(), reason="test"
         ),
     )
@@ -55,7 +55,7 @@ def test_my_rewards_shows_each_status(app, client, make):
     page = text_of(html)
     statuses = re.findall(r'data-testid="coupon-status">(\w+)<', html)
     assert statuses == ["Cancelled", "Used", "Pending", "Active", "Expired"]  # newest first
-    active_code = read(app, lambda s: redemption.get_coupon(s, active).code)
+    active_code = read(app, lambda s: coupons.get_coupon(s, active).code)
     assert f'data-copy="{active_code}"' in html  # copy button for the active code
     assert "How to use it: Show it at the till." in page
     assert "We are preparing this reward." in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from loyalty_portal.services import earning
+from loyalty_portal.services.earning import events
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import logged_in_member, text_of, write
 
@@ -13,7 +13,7 @@ from tests.web.portal_support import logged_in_member, text_of, write
 def earn(app, user_id, event_id, now=None):
     write(
         app,
-        lambda s: earning.record_event(
+        lambda s: events.record_event(
             s, user_id=user_id, event_id=event_id, now=now or utcnow(), source="test", trusted=True
         ),
     )

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from loyalty_portal.services import adjustments, earning, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import HTMX, logged_in_member, text_of, write
 
@@ -43,9 +45,9 @@ def test_history_lists_title_reason_signed_points_and_local_date(app, client, ma
     at = datetime(2026, 1, 1, 20, 0, tzinfo=UTC)  # 2 Jan, 09:00 in Auckland
 
     def change(session):
-        earning.record_event(session, user_id="ann", event_id="visit", now=at, source="t")
+        events.record_event(session, user_id="ann", event_id="visit", now=at, source="t")
         member = get_member(session, "ann")
-        redemption.redeem(
+        redeeming.redeem(
             session, member, "coffee", now=at + timedelta(hours=1), actor=Actor.member("ann")
         )
 
@@ -62,9 +64,9 @@ def test_history_filters_by_type(app, client, make):
     logged_in_member(client, make, user_id="ann")
 
     def change(session):
-        earning.record_event(session, user_id="ann", event_id="visit", now=utcnow(), source="t")
+        events.record_event(session, user_id="ann", event_id="visit", now=utcnow(), source="t")
         member = get_member(session, "ann")
-        redemption.redeem(session, member, "coffee", now=utcnow(), actor=Actor.member("ann"))
+        redeeming.redeem(session, member, "coffee", now=utcnow(), actor=Actor.member("ann"))
 
     write(app, change)
     earned = text_of(client.get("/portal/history?type=earned").get_data(as_text=True))

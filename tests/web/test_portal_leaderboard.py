@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from loyalty_portal.services import earning, members
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.members import members
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import HTMX, logged_in_member, text_of, write
 
@@ -13,7 +14,7 @@ from tests.web.portal_support import HTMX, logged_in_member, text_of, write
 def earn(app, user_id, points, days_ago=0):
     def change(session):
         for _ in range(points // 10):
-            earning.record_event(
+            events.record_event(
                 session,
                 user_id=user_id,
                 event_id="visit",

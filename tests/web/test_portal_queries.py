@@ -11,8 +11,8 @@ from sqlalchemy import insert, update
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import LedgerEntry, Member, Redemption
-from loyalty_portal.services import adjustments
-from loyalty_portal.services.actors import Actor
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import as_new_request, counting_statements, logged_in_member, write
 

@@ -11,9 +11,11 @@ import pytest
 
 from loyalty_portal.models import Offer
 from loyalty_portal.portal import rewards
-from loyalty_portal.services import adjustments, idempotency, redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core import idempotency
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import (
     HTMX,
@@ -155,7 +157,7 @@ def test_a_lost_race_is_refused_and_the_page_stays_usable(app, client, make):
 
     def bob_takes_the_last_one(session):
         bob = get_member(session, other.user_id)
-        redemption.redeem(session, bob, "tote", now=utcnow(), actor=Actor.member("bob"))
+        redeeming.redeem(session, bob, "tote", now=utcnow(), actor=Actor.member("bob"))
 
     write(app, bob_takes_the_last_one)
     html = redeem(client, "tote", key=key).get_data(as_text=True)

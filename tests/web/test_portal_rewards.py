@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from loyalty_portal.services import redemption
-from loyalty_portal.services.actors import Actor
-from loyalty_portal.services.members import get_member
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.members.members import get_member
+from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.web.portal_support import HTMX, logged_in_member, text_of, write
 
@@ -64,7 +64,7 @@ def test_unavailable_offers_say_why(client, make):
 
     def redeem_cake(session):
         member = get_member(session, account.member.user_id)
-        redemption.redeem(session, member, "cake", now=utcnow(), actor=Actor.system("t"))
+        redeeming.redeem(session, member, "cake", now=utcnow(), actor=Actor.system("t"))
 
     write(client.application, redeem_cake)
     html = client.get("/portal/rewards").get_data(as_text=True)

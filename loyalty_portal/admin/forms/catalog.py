@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL, CheckboxList, optional_int, optional_str
-from loyalty_portal.models.catalog import OFFER_TYPES
+from loyalty_portal.models.enums import LABELS, OfferType
 
 
 class OfferForm(FlaskForm):
@@ -25,7 +25,7 @@ class OfferForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     image_url = StringField("Image URL", validators=[Optional(), Length(max=500)])
-    type = SelectField("Type", choices={t: t.title() for t in OFFER_TYPES})
+    type = SelectField("Type", choices={t.value: LABELS[t] for t in OfferType})
     shop_id = SelectField("Shop", coerce=optional_str, validate_choice=False)
     cost = IntegerField("Cost in points", validators=[InputRequired()])
     stock = IntegerField("Stock left", validators=[Optional()], description="Empty: unlimited.")

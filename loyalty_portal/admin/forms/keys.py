@@ -7,7 +7,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from loyalty_portal.admin.forms import CheckboxList
-from loyalty_portal.models.access import API_SCOPES
+from loyalty_portal.models.enums import ApiScope
 
 SCOPE_LABELS = {
     "events": "events: send events",
@@ -21,4 +21,4 @@ class ApiKeyForm(FlaskForm):
     name = StringField(
         "Name", validators=[DataRequired(), Length(max=120)], description="Who or what uses it."
     )
-    scopes = CheckboxList("Scopes", choices={s: SCOPE_LABELS.get(s, s) for s in API_SCOPES})
+    scopes = CheckboxList("Scopes", choices={s: SCOPE_LABELS.get(s, s) for s in ApiScope})

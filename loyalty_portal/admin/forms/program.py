@@ -27,18 +27,29 @@ class TierForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    id = StringField("Group id", validators=[DataRequired(), Length(max=128)])
-    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    id = StringField(
+        "Group id",
+        validators=[Optional(), Length(max=10_000)],
+        description="Letters, digits, _ or -. Left empty, one is generated.",
+    )
+    # Lengths and required texts are the service's rules (`program.groups`); the form's
+    # own limits only keep a pasted novel out of the request.
+    title = StringField("Title", validators=[Length(max=10_000)])
+    title_de = StringField(
+        "Title in German",
+        validators=[Length(max=10_000)],
+        description="Required, as the public Lynes API requires it (de).",
+    )
     title_translations = TextAreaField(
         "Title in other languages",
         validators=[Optional(), Length(max=5000)],
-        description="One per line: de: Stammkunden",
+        description="One per line: fr: Clients fidèles",
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     description_translations = TextAreaField(
         "Description in other languages",
         validators=[Optional(), Length(max=10_000)],
-        description="One per line: de: Beschreibung",
+        description="One per line, e.g. de: Beschreibung",
     )
     status = SelectField("Status", choices=GROUP_STATUS_CHOICES)
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from loyalty_portal.admin import bp
-from loyalty_portal.admin.helpers import paginate, parse_day, sort_order
+from loyalty_portal.admin import bp, queries
+from loyalty_portal.admin.helpers import parse_day, sort_order
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog
-from loyalty_portal.services import audit_log
-from loyalty_portal.services.errors import ValidationFailed
-from loyalty_portal.services.history import day_range
-from loyalty_portal.templating import program_zone
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.ledger.history import day_range
+from loyalty_portal.web.paging import paginate
+from loyalty_portal.web.templating import program_zone
 
 SORTS = {"time": AuditLog.created_at, "action": AuditLog.action, "actor": AuditLog.actor}
 
@@ -26,7 +26,7 @@ def audit() -> str:
     except ValidationFailed as exc:
         start = end = None
         error = exc.message
-    flt = audit_log.AuditFilter(
+    flt = queries.AuditFilter(
         actor=args.get("actor", "").strip(),
         action=args.get("action", "").strip(),
         target_type=args.get("target_type", "").strip(),
@@ -35,7 +35,7 @@ def audit() -> str:
         end=end,
     )
     sort, order = sort_order(SORTS, "-time")
-    page = paginate(db.session, audit_log.query(flt, order))
+    page = paginate(db.session, queries.audit_query(flt, order))
     return render_template(
         "admin/audit.html",
         page=page,
@@ -44,6 +44,6 @@ def audit() -> str:
         last=last,
         sort=sort,
         error=error,
-        actions=audit_log.KNOWN_ACTIONS,
-        target_types=audit_log.TARGET_TYPES,
+        actions=queries.KNOWN_ACTIONS,
+        target_types=queries.TARGET_TYPES,
     )

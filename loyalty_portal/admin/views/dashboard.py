@@ -11,10 +11,10 @@ from flask import current_app, render_template, request
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.helpers import parse_day
 from loyalty_portal.extensions import db
-from loyalty_portal.services import analytics
-from loyalty_portal.services.errors import ValidationFailed
-from loyalty_portal.templating import program_zone
+from loyalty_portal.services.analytics import dashboard as dashboard_service
+from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.templating import program_zone
 
 PRESETS = (7, 30, 90, 365)
 
@@ -23,7 +23,7 @@ def _max_age() -> timedelta:
     return timedelta(seconds=current_app.config.get("ANALYTICS_REFRESH_SECONDS", 60))
 
 
-def chart_data(board: analytics.Dashboard) -> dict[str, Any]:
+def chart_data(board: dashboard_service.Dashboard) -> dict[str, Any]:
     """What static/admin-charts.js draws (the tables beside each chart show the same)."""
     return {
         "days": [d.isoformat() for d in board.days],
@@ -52,16 +52,14 @@ def dashboard() -> tuple[str, int]:
     last = parse_day(request.args.get("to")) or today
     if first is None or days:
         first = last - timedelta(days=(days if days in PRESETS else 30) - 1)
-    state, changed = analytics.refresh(db.session, now, max_age=_max_age())
-    if changed:
-        db.session.commit()
+    state, _changed = dashboard_service.refresh(db.session, now, max_age=_max_age())
     error, status = None, 200
     try:
-        board = analytics.dashboard(db.session, first, last, state)
+        board = dashboard_service.dashboard(db.session, first, last, state)
     except ValidationFailed as exc:
         error, status = exc.message, 400
         first, last = today - timedelta(days=29), today
-        board = analytics.dashboard(db.session, first, last, state)
+        board = dashboard_service.dashboard(db.session, first, last, state)
     return render_template(
         "admin/dashboard.html",
         board=board,
@@ -77,6 +75,6 @@ def dashboard() -> tuple[str, int]:
 def analytics_refresh() -> None:
     """Bring the analytics rollups up to date (run from cron to keep the dashboard fast)."""
     now = utcnow()
-    analytics.refresh(db.session, now, max_age=timedelta(0))
+    dashboard_service.refresh(db.session, now, max_age=timedelta(0))
     db.session.commit()
     click.echo("Analytics rollups are up to date.")

@@ -6,14 +6,15 @@ from flask import Response, render_template, request, stream_with_context
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.data import ExportForm, ImportForm
-from loyalty_portal.admin.helpers import admin_actor, read_text_upload, show_refusal
+from loyalty_portal.admin.helpers import admin_actor, read_text_upload
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
-from loyalty_portal.services import audit, exports, imports
-from loyalty_portal.services.errors import ValidationFailed
-from loyalty_portal.services.history import day_range
-from loyalty_portal.templating import program_zone
+from loyalty_portal.services.analytics import exports, imports
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.ledger.history import day_range
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import show_errors, submit
+from loyalty_portal.web.templating import program_zone
 
 
 @bp.get("/data")
@@ -30,7 +31,7 @@ def export() -> Response | tuple[str, int]:
         try:
             start, end = day_range(form.start.data, form.end.data, program_zone())
         except ValidationFailed as exc:
-            show_refusal(form, exc, "start")
+            show_errors(form, exc, "start")
         else:
             kind = form.kind.data
             now = utcnow()
@@ -43,7 +44,6 @@ def export() -> Response | tuple[str, int]:
                 now=now,
                 after={"from": str(form.start.data or ""), "to": str(form.end.data or "")},
             )
-            db.session.commit()
             name = f"{kind}-{now.astimezone(program_zone()):%Y%m%d-%H%M}.csv"
             rows = exports.stream_csv(db.session, kind, start, end)
             return Response(
@@ -67,18 +67,16 @@ def import_members() -> str:
     text = read_text_upload(form.file) if form.validate_on_submit() else None
     if text is not None:
         dry_run = "import" not in request.form
-        try:
-            report = imports.import_members(
+        report = submit(
+            form,
+            lambda: imports.import_members(
                 db.session, text, actor=admin_actor(), now=utcnow(), dry_run=dry_run
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "file")
-        else:
-            if report.dry_run or not report.ok:
-                db.session.rollback()
-            else:
-                db.session.commit()
+            ),
+            field="file",
+            validate=False,
+        ).value
+        if report is not None and (report.dry_run or not report.ok):
+            db.session.rollback()  # a dry run, or a file with errors, changes nothing
     return render_template(
         "admin/data.html", export_form=ExportForm(), import_form=form, report=report
     )

@@ -7,21 +7,23 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from loyalty_portal.admin import bp
-from loyalty_portal.admin.helpers import admin_actor, is_htmx, paginate
+from loyalty_portal.admin import bp, queries
+from loyalty_portal.admin.helpers import admin_actor
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Offer
-from loyalty_portal.services import fulfilment as queue
-from loyalty_portal.services import redemption
-from loyalty_portal.services.errors import CouponNotActive, ValidationFailed
+from loyalty_portal.services.core.errors import CouponNotActive, ValidationFailed
+from loyalty_portal.services.rewards import coupons
+from loyalty_portal.services.rewards import fulfilment as fulfilment_service
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.htmx import is_htmx
+from loyalty_portal.web.paging import paginate
 
 
 @bp.get("/fulfilment")
 def fulfilment() -> str:
     status = request.args.get("status", "PENDING")
     offer_id = request.args.get("offer") or None
-    page = paginate(db.session, queue.queue_query(queue.valid_status(status), offer_id))
+    page = paginate(db.session, queries.queue_query(queries.valid_status(status), offer_id))
     offers = db.session.execute(select(Offer.id, Offer.title).order_by(Offer.title)).all()
     return render_template(
         "admin/fulfilment/queue.html",
@@ -45,7 +47,7 @@ def _back() -> str:
 
 def _row_or_redirect(coupon_id: str, message: str, ok: bool) -> Response | str:
     if is_htmx():
-        row = redemption.get_coupon(db.session, coupon_id)
+        row = coupons.get_coupon(db.session, coupon_id)
         return render_template(
             "admin/fulfilment/_row.html",
             r=row,
@@ -62,13 +64,10 @@ def _row_or_redirect(coupon_id: str, message: str, ok: bool) -> Response | str:
 def fulfilment_issue(coupon_id: str) -> Response | str:
     code = request.form.get("code", "")
     try:
-        issued = redemption.fulfil(
-            db.session, coupon_id, actor=admin_actor(), now=utcnow(), code=code
-        )
+        issued = coupons.fulfil(db.session, coupon_id, actor=admin_actor(), now=utcnow(), code=code)
     except (CouponNotActive, ValidationFailed) as exc:
         db.session.rollback()
         return _row_or_redirect(coupon_id, exc.message, ok=False)
-    db.session.commit()
     return _row_or_redirect(coupon_id, f"Issued code {issued.code}.", ok=True)
 
 
@@ -76,20 +75,19 @@ def fulfilment_issue(coupon_id: str) -> Response | str:
 def fulfilment_cancel(coupon_id: str) -> Response | str:
     reason = request.form.get("reason", "").strip()[:500]
     try:
-        cancelled = redemption.cancel(
+        cancelled = coupons.cancel(
             db.session, coupon_id, actor=admin_actor(), now=utcnow(), reason=reason
         )
     except CouponNotActive as exc:
         db.session.rollback()
         return _row_or_redirect(coupon_id, exc.message, ok=False)
-    db.session.commit()
     return _row_or_redirect(coupon_id, f"Cancelled; {cancelled.points:,} points refunded.", ok=True)
 
 
 @bp.post("/fulfilment/bulk")
 def fulfilment_bulk() -> Response:
     try:
-        result = queue.bulk(
+        result = fulfilment_service.bulk(
             db.session,
             request.form.getlist("ids"),
             request.form.get("action", ""),
@@ -101,7 +99,6 @@ def fulfilment_bulk() -> Response:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(_back(), 303)
-    db.session.commit()
     verb = "issued" if request.form.get("action") == "issue" else "cancelled with refund"
     if result.done:
         flash(f"{len(result.done)} redemptions {verb}.", "success")

@@ -8,12 +8,13 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.keys import ApiKeyForm
-from loyalty_portal.admin.helpers import admin_actor, paginate, show_refusal
+from loyalty_portal.admin.helpers import admin_actor
 from loyalty_portal.extensions import db
 from loyalty_portal.models import ApiKey
-from loyalty_portal.services import api_keys
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import submit
+from loyalty_portal.web.paging import paginate
 
 
 def _page(form: ApiKeyForm, created: ApiKey | None = None, plain: str | None = None) -> Response:
@@ -36,17 +37,16 @@ def api_keys_list() -> Response:
 @bp.post("/api-keys")
 def api_key_create() -> Response:
     form = ApiKeyForm()
-    if form.validate_on_submit():
-        try:
-            key, plain = api_keys.create(
-                db.session, form.name.data, list(form.scopes.data or []), admin_actor(), utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_refusal(form, exc, "name")
-        else:
-            db.session.commit()
-            return _page(ApiKeyForm(formdata=None), created=key, plain=plain)
+    done = submit(
+        form,
+        lambda: api_keys.create(
+            db.session, form.name.data, list(form.scopes.data or []), admin_actor(), utcnow()
+        ),
+        field="name",
+    )
+    if done.value is not None:
+        key, plain = done.value
+        return _page(ApiKeyForm(formdata=None), created=key, plain=plain)
     return _page(form)
 
 
@@ -54,6 +54,5 @@ def api_key_create() -> Response:
 def api_key_revoke(key_id: int) -> Response:
     key = api_keys.find(db.session, str(key_id))
     api_keys.revoke(db.session, key, admin_actor(), utcnow())
-    db.session.commit()
     flash(f"API key “{key.name}” revoked.", "success")
     return redirect(url_for("admin.api_keys_list"), 303)

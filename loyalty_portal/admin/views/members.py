@@ -6,36 +6,31 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from loyalty_portal.admin import bp
+from loyalty_portal.admin import bp, queries
 from loyalty_portal.admin.forms.members import AdjustForm, EraseForm
-from loyalty_portal.admin.helpers import (
-    PER_PAGE,
-    PageOf,
-    admin_actor,
-    page_number,
-    paginate,
-    sort_order,
-)
+from loyalty_portal.admin.helpers import admin_actor, sort_order
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import Member
-from loyalty_portal.services import adjustments, history, member_admin, members, summary
-from loyalty_portal.services.errors import InsufficientPoints, ValidationFailed
+from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
+from loyalty_portal.services.core.pages import Page
+from loyalty_portal.services.ledger import adjustments, history, settlement
+from loyalty_portal.services.members import members, summary
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import submit
+from loyalty_portal.web.paging import PER_PAGE, page_number, paginate
 
 
 @bp.get("/members")
 def members_list() -> str:
     q = request.args.get("q", "")
-    sort, order = sort_order(member_admin.SEARCH_SORTS, "user")
-    page = paginate(db.session, member_admin.search(q, order), scalars=False)
+    sort, order = sort_order(queries.SEARCH_SORTS, "user")
+    page = paginate(db.session, queries.search(q, order), scalars=False)
     return render_template("admin/members/list.html", page=page, q=q.strip(), sort=sort)
 
 
 def _member_page(member: Member, adjust_form: AdjustForm) -> str:
     now = utcnow()
-    member = members.settle(db.session, member, now)
-    db.session.commit()
+    member = settlement.settle(db.session, member, now)
     number = page_number()
     ledger = history.page_by_offset(
         db.session,
@@ -47,14 +42,12 @@ def _member_page(member: Member, adjust_form: AdjustForm) -> str:
     return render_template(
         "admin/members/detail.html",
         member=member,
-        email=member_admin.email_of(db.session, member),
+        email=queries.email_of(db.session, member),
         summary=summary.member_summary(db.session, member, now, expiring_within_days=None),
-        lots=member_admin.live_lots(db.session, member.id, now),
-        ledger=PageOf(ledger.entries, number, ledger.has_more),
-        coupons=paginate(
-            db.session, member_admin.coupons_query(member.id), arg="cpage", per_page=10
-        ),
-        events=paginate(db.session, member_admin.events_query(member.id), arg="epage", per_page=10),
+        lots=queries.live_lots(db.session, member.id, now),
+        ledger=Page(ledger.items, ledger.has_more, number),
+        coupons=paginate(db.session, queries.coupons_query(member.id), arg="cpage", per_page=10),
+        events=paginate(db.session, queries.events_query(member.id), arg="epage", per_page=10),
         adjust_form=adjust_form,
         now=now,
     )
@@ -69,26 +62,23 @@ def member_detail(user_id: str) -> str:
 def member_adjust(user_id: str) -> Response | str:
     member = members.get_member(db.session, user_id)
     form = AdjustForm()
-    if form.validate_on_submit():
-        try:
-            adjustments.adjust(
-                db.session,
-                member,
-                form.points.data,
-                reason=form.reason.data,
-                actor=admin_actor(),
-                now=utcnow(),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "reason")
-        except InsufficientPoints as exc:
-            db.session.rollback()
-            form.points.errors = [exc.message]
-        else:
-            db.session.commit()
-            flash(f"{form.points.data:+,} points recorded for {member.user_id}.", "success")
-            return redirect(url_for("admin.member_detail", user_id=member.user_id), 303)
+    done = submit(
+        form,
+        lambda: adjustments.adjust(
+            db.session,
+            member,
+            form.points.data,
+            reason=form.reason.data,
+            actor=admin_actor(),
+            now=utcnow(),
+        ),
+        field="reason",
+        success=f"{form.points.data or 0:+,} points recorded for {member.user_id}.",
+        refusals=(ValidationFailed, InsufficientPoints),
+        rename={"balance": "points"},
+    )
+    if done.ok:
+        return redirect(url_for("admin.member_detail", user_id=member.user_id), 303)
     member = members.get_member(db.session, user_id)
     return _member_page(member, form)
 
@@ -102,7 +92,6 @@ def member_erase(user_id: str) -> Response | str:
             form.confirm.errors = [f"Type {member.user_id} exactly to confirm."]
         else:
             members.erase(db.session, member, admin_actor(), utcnow())
-            db.session.commit()
             flash(f"Member {user_id} was erased.", "success")
             return redirect(url_for("admin.members_list"), 303)
     return render_template("admin/members/erase.html", member=member, form=form)

@@ -5,26 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.catalog import CodesUploadForm, OfferForm
-from loyalty_portal.admin.helpers import (
-    admin_actor,
-    paginate,
-    read_text_upload,
-    sort_order,
-    to_local,
-    to_utc,
-)
+from loyalty_portal.admin.helpers import admin_actor, read_text_upload, sort_order, to_local, to_utc
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import Offer, Redemption, Shop, Tier, UserGroup
-from loyalty_portal.services import catalog, coupon_codes
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.analytics import offer_statistics
+from loyalty_portal.services.core.sql import matching
+from loyalty_portal.services.rewards import codes
+from loyalty_portal.services.rewards import offers as offers_service
+from loyalty_portal.services.rewards.offers import get_offer
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import plural, submit
+from loyalty_portal.web.paging import paginate
 
 SORTS = {
     "id": Offer.id,
@@ -40,8 +37,7 @@ def offers() -> str:
     stmt = select(Offer)
     q = request.args.get("q", "").strip()
     if q:
-        pattern = f"%{q.lower()}%"
-        stmt = stmt.where(or_(Offer.id.ilike(pattern), Offer.title.ilike(pattern)))
+        stmt = stmt.where(matching(q, Offer.id, Offer.title))
     status = request.args.get("status", "active")
     if status in ("active", "inactive"):
         stmt = stmt.where(Offer.active.is_(status == "active"))
@@ -54,8 +50,8 @@ def offers() -> str:
         q=q,
         status=status,
         sort=sort,
-        stats=catalog.redemption_stats(db.session, ids),
-        pools=coupon_codes.pool_counts(db.session, ids),
+        stats=offer_statistics.redemption_stats(db.session, ids),
+        pools=codes.pool_counts(db.session, ids),
     )
 
 
@@ -71,8 +67,8 @@ def _choices(form: OfferForm) -> OfferForm:
     return form
 
 
-def _input(form: OfferForm) -> catalog.OfferInput:
-    return catalog.OfferInput(
+def _input(form: OfferForm) -> offers_service.OfferInput:
+    return offers_service.OfferInput(
         title=form.title.data or "",
         description=form.description.data or "",
         image_url=form.image_url.data,
@@ -95,18 +91,16 @@ def _input(form: OfferForm) -> catalog.OfferInput:
 @bp.route("/offers/new", methods=["GET", "POST"])
 def offer_new() -> Response | str:
     form = _choices(OfferForm())
-    if form.validate_on_submit():
-        try:
-            offer = catalog.create_offer(
-                db.session, form.id.data, _input(form), actor=admin_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "title")
-        else:
-            db.session.commit()
-            flash(f"Offer “{offer.title}” created.", "success")
-            return redirect(url_for("admin.offer_detail", offer_id=offer.id), 303)
+    done = submit(
+        form,
+        lambda: offers_service.create_offer(
+            db.session, form.id.data, _input(form), actor=admin_actor(), now=utcnow()
+        ),
+        field="title",
+        success=lambda offer: f"Offer “{offer.title}” created.",
+    )
+    if done.value is not None:
+        return redirect(url_for("admin.offer_detail", offer_id=done.value.id), 303)
     return render_template("admin/offers/form.html", form=form, offer=None)
 
 
@@ -138,20 +132,20 @@ def _form_data(offer: Offer) -> dict[str, Any]:
 
 @bp.route("/offers/<offer_id>/edit", methods=["GET", "POST"])
 def offer_edit(offer_id: str) -> Response | str:
-    offer = catalog.get_offer(db.session, offer_id)
+    offer = get_offer(db.session, offer_id)
     form = OfferForm() if request.method == "POST" else OfferForm(data=_form_data(offer))
     del form.id
     _choices(form)
-    if form.validate_on_submit():
-        try:
-            catalog.update_offer(db.session, offer, _input(form), actor=admin_actor(), now=utcnow())
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "title")
-        else:
-            db.session.commit()
-            flash("Offer saved.", "success")
-            return redirect(url_for("admin.offer_detail", offer_id=offer.id), 303)
+    done = submit(
+        form,
+        lambda: offers_service.update_offer(
+            db.session, offer, _input(form), actor=admin_actor(), now=utcnow()
+        ),
+        field="title",
+        success="Offer saved.",
+    )
+    if done.ok:
+        return redirect(url_for("admin.offer_detail", offer_id=offer.id), 303)
     return render_template("admin/offers/form.html", form=form, offer=offer)
 
 
@@ -167,8 +161,8 @@ def _detail(offer: Offer, upload_form: CodesUploadForm, upload: Any = None) -> s
     return render_template(
         "admin/offers/detail.html",
         offer=offer,
-        stats=catalog.redemption_stats(db.session, [offer.id])[offer.id],
-        pool=coupon_codes.pool_counts(db.session, [offer.id]).get(offer.id, (0, 0)),
+        stats=offer_statistics.redemption_stats(db.session, [offer.id])[offer.id],
+        pool=codes.pool_counts(db.session, [offer.id]).get(offer.id, (0, 0)),
         recent=recent,
         upload_form=upload_form,
         upload=upload,
@@ -177,44 +171,39 @@ def _detail(offer: Offer, upload_form: CodesUploadForm, upload: Any = None) -> s
 
 @bp.get("/offers/<offer_id>")
 def offer_detail(offer_id: str) -> str:
-    return _detail(catalog.get_offer(db.session, offer_id), CodesUploadForm())
+    return _detail(get_offer(db.session, offer_id), CodesUploadForm())
 
 
 @bp.post("/offers/<offer_id>/active")
 def offer_set_active(offer_id: str) -> Response:
-    offer = catalog.get_offer(db.session, offer_id)
+    offer = get_offer(db.session, offer_id)
     active = request.form.get("active") == "1"
-    catalog.set_active(db.session, offer, active, actor=admin_actor(), now=utcnow())
-    db.session.commit()
+    offers_service.set_active(db.session, offer, active, actor=admin_actor(), now=utcnow())
     flash(f"Offer {'activated' if active else 'deactivated'}.", "success")
     return redirect(url_for("admin.offer_detail", offer_id=offer.id), 303)
 
 
 @bp.post("/offers/<offer_id>/delete")
 def offer_delete(offer_id: str) -> Response:
-    offer = catalog.get_offer(db.session, offer_id)
+    offer = get_offer(db.session, offer_id)
     title = offer.title
-    catalog.delete_offer(db.session, offer, actor=admin_actor(), now=utcnow())
-    db.session.commit()
+    offers_service.delete_offer(db.session, offer, actor=admin_actor(), now=utcnow())
     flash(f"Offer “{title}” deleted.", "success")
     return redirect(url_for("admin.offers"), 303)
 
 
 @bp.post("/offers/<offer_id>/codes")
 def offer_codes(offer_id: str) -> Response | str:
-    offer = catalog.get_offer(db.session, offer_id)
+    offer = get_offer(db.session, offer_id)
     form = CodesUploadForm()
     upload = None
     text = read_text_upload(form.file) if form.validate_on_submit() else None
     if text is not None:
-        try:
-            upload = coupon_codes.add_codes(
-                db.session, offer, text, actor=admin_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "file")
-        else:
-            db.session.commit()
-            flash(f"{upload.added:,} codes added to the pool.", "success")
+        upload = submit(
+            form,
+            lambda: codes.add_codes(db.session, offer, text, actor=admin_actor(), now=utcnow()),
+            field="file",
+            success=lambda done: f"{plural(done.added, 'code')} added to the pool.",
+            validate=False,
+        ).value
     return _detail(offer, form, upload)

@@ -8,13 +8,15 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.program import GroupForm, TierForm
-from loyalty_portal.admin.helpers import admin_actor, paginate, sort_order
+from loyalty_portal.admin.helpers import admin_actor, sort_order
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import Member, MemberUserGroup, Tier, UserGroup
-from loyalty_portal.services import program_admin
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.core.validation import Problems
+from loyalty_portal.services.program import groups as groups_service
+from loyalty_portal.services.program import tiers as tiers_service
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import submit
+from loyalty_portal.web.paging import paginate
 
 
 @bp.get("/tiers")
@@ -30,8 +32,8 @@ def tiers() -> str:
     return render_template("admin/tiers.html", tiers=ladder, counts=counts)
 
 
-def _tier_input(form: TierForm) -> program_admin.TierInput:
-    return program_admin.TierInput(
+def _tier_input(form: TierForm) -> tiers_service.TierInput:
+    return tiers_service.TierInput(
         name=form.name.data or "",
         threshold=form.threshold.data,
         multiplier=form.multiplier.data,
@@ -42,27 +44,24 @@ def _tier_input(form: TierForm) -> program_admin.TierInput:
 @bp.route("/tiers/new", methods=["GET", "POST"])
 @bp.route("/tiers/<int:tier_id>", methods=["GET", "POST"])
 def tier_edit(tier_id: int | None = None) -> Response | str:
-    tier = program_admin.get_tier(db.session, tier_id) if tier_id else None
+    tier = tiers_service.get_tier(db.session, tier_id) if tier_id else None
     form = TierForm(obj=tier) if request.method == "GET" and tier else TierForm()
-    if form.validate_on_submit():
-        try:
-            program_admin.save_tier(
-                db.session, tier, _tier_input(form), actor=admin_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "name")
-        else:
-            db.session.commit()
-            flash("Tier saved. Members move at the next tier recompute.", "success")
-            return redirect(url_for("admin.tiers"), 303)
+    done = submit(
+        form,
+        lambda: tiers_service.save_tier(
+            db.session, tier, _tier_input(form), actor=admin_actor(), now=utcnow()
+        ),
+        field="name",
+        success="Tier saved. Members move at the next tier recompute.",
+    )
+    if done.ok:
+        return redirect(url_for("admin.tiers"), 303)
     return render_template("admin/tier_form.html", form=form, tier=tier)
 
 
 @bp.post("/tiers/recompute")
 def tiers_recompute() -> Response:
-    changed = program_admin.recompute_tiers(db.session, actor=admin_actor(), now=utcnow())
-    db.session.commit()
+    changed = tiers_service.recompute_tiers(db.session, actor=admin_actor(), now=utcnow())
     flash(f"Tiers recomputed: {changed:,} members changed tier.", "success")
     return redirect(url_for("admin.tiers"), 303)
 
@@ -85,49 +84,56 @@ def groups() -> str:
     return render_template("admin/groups.html", page=page, sort=sort, counts=counts)
 
 
-def _group_input(form: GroupForm) -> program_admin.GroupInput:
-    return program_admin.GroupInput(
-        title=form.title.data or "",
-        title_translations=form.title_translations.data or "",
-        description=form.description.data or "",
-        description_translations=form.description_translations.data or "",
-        status=form.status.data,
+def _group_input(form: GroupForm, problems: Problems) -> groups_service.GroupInput:
+    """The form's fields as texts by language: default and German, then the other lines."""
+    titles = groups_service.parse_translations(
+        form.title_translations.data or "", problems, "title_translations"
+    )
+    descriptions = groups_service.parse_translations(
+        form.description_translations.data or "", problems, "description_translations"
+    )
+    if "de" in titles:
+        problems.add("title_translations", "Write the German title in its own field above.")
+    title = {**titles, "default": form.title.data or "", "de": form.title_de.data or ""}
+    description = {"default": form.description.data or "", **descriptions}
+    return groups_service.GroupInput(title=title, description=description, status=form.status.data)
+
+
+def _group_form(group: UserGroup) -> GroupForm:
+    skip = ("default", "de")
+    return GroupForm(
+        data={
+            "title": group.title.get("default", ""),
+            "title_de": group.title.get("de", ""),
+            "title_translations": groups_service.format_translations(group.title, skip),
+            "description": group.description.get("default", ""),
+            "description_translations": groups_service.format_translations(group.description),
+            "status": group.status,
+        }
     )
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
 @bp.route("/groups/<group_id>", methods=["GET", "POST"])
 def group_edit(group_id: str | None = None) -> Response | str:
-    group = program_admin.get_group(db.session, group_id) if group_id else None
-    if request.method == "GET" and group:
-        form = GroupForm(
-            data={
-                "title": group.title.get("default", ""),
-                "title_translations": program_admin.format_translations(group.title),
-                "description": group.description.get("default", ""),
-                "description_translations": program_admin.format_translations(group.description),
-                "status": group.status,
-            }
-        )
-    else:
-        form = GroupForm()
+    group = groups_service.get_group(db.session, group_id) if group_id else None
+    form = _group_form(group) if request.method == "GET" and group else GroupForm()
     if group:
         del form.id
-    if form.validate_on_submit():
-        try:
-            program_admin.save_group(
-                db.session,
-                group,
-                _group_input(form),
-                actor=admin_actor(),
-                now=utcnow(),
-                group_id="" if group else form.id.data,
+
+    def save() -> UserGroup:
+        problems = Problems()
+        data, actor, now = _group_input(form, problems), admin_actor(), utcnow()
+        if group is None:
+            return groups_service.create_group(
+                db.session, data, actor=actor, now=now, group_id=form.id.data, problems=problems
             )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "title")
-        else:
-            db.session.commit()
-            flash("User group saved.", "success")
-            return redirect(url_for("admin.groups"), 303)
+        return groups_service.update_group(
+            db.session, group, data, actor=actor, now=now, problems=problems
+        )
+
+    form_fields = {"userGroupId": "id"}
+    done = submit(form, save, field="title", success="User group saved.", rename=form_fields)
+    if done.ok:
+        return redirect(url_for("admin.groups"), 303)
     return render_template("admin/group_form.html", form=form, group=group)

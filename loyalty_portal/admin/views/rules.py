@@ -5,25 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.rules import RuleForm, TryRuleForm
-from loyalty_portal.admin.helpers import (
-    admin_actor,
-    is_htmx,
-    paginate,
-    sort_order,
-    to_local,
-    to_utc,
-)
+from loyalty_portal.admin.helpers import admin_actor, sort_order, to_local, to_utc
 from loyalty_portal.extensions import db
-from loyalty_portal.forms import show_errors
 from loyalty_portal.models import EarningRule, UserGroup
-from loyalty_portal.services import rule_admin
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.sql import matching
+from loyalty_portal.services.earning import rules as rules_service
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import show_errors, submit
+from loyalty_portal.web.htmx import is_htmx
+from loyalty_portal.web.paging import paginate
 
 SORTS = {
     "event": EarningRule.event_id,
@@ -38,10 +34,7 @@ def rules() -> str:
     stmt = select(EarningRule)
     q = request.args.get("q", "").strip()
     if q:
-        pattern = f"%{q}%"
-        stmt = stmt.where(
-            or_(EarningRule.event_id.ilike(pattern), EarningRule.title.ilike(pattern))
-        )
+        stmt = stmt.where(matching(q, EarningRule.event_id, EarningRule.title))
     status = request.args.get("status", "all")
     if status in ("active", "inactive"):
         stmt = stmt.where(EarningRule.active.is_(status == "active"))
@@ -70,7 +63,7 @@ def _override_rows(rule: EarningRule | None, groups: dict[str, str]) -> list[dic
 
 
 def _form_data(rule: EarningRule, groups: dict[str, str]) -> dict[str, Any]:
-    data = {name: getattr(rule, name) for name in rule_admin.FIELDS}
+    data = {name: getattr(rule, name) for name in rules_service.FIELDS}
     data["active_from"] = to_local(rule.active_from)
     data["active_until"] = to_local(rule.active_until)
     data["cap_period"] = rule.cap_period or ""
@@ -78,8 +71,8 @@ def _form_data(rule: EarningRule, groups: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def _input(form: RuleForm) -> rule_admin.RuleInput:
-    return rule_admin.RuleInput(
+def _input(form: RuleForm) -> rules_service.RuleInput:
+    return rules_service.RuleInput(
         title=form.title.data or "",
         type=form.type.data,
         description=form.description.data or "",
@@ -98,7 +91,7 @@ def _input(form: RuleForm) -> rule_admin.RuleInput:
         expiry_days=form.expiry_days.data,
         active=bool(form.active.data),
         overrides=[
-            rule_admin.OverrideInput(
+            rules_service.OverrideInput(
                 usergroup_id=entry.usergroup_id.data or "",
                 points=entry.points.data,
                 points_per_unit=entry.points_per_unit.data,
@@ -115,39 +108,35 @@ def rule_new() -> Response | str:
         form = RuleForm()
     else:
         form = RuleForm(data={"overrides": _override_rows(None, groups)})
-    if form.validate_on_submit():
-        try:
-            rule = rule_admin.create_rule(
-                db.session, form.event_id.data, _input(form), actor=admin_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "title")
-        else:
-            db.session.commit()
-            flash(f"Rule “{rule.title}” created.", "success")
-            return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
+    done = submit(
+        form,
+        lambda: rules_service.create_rule(
+            db.session, form.event_id.data, _input(form), actor=admin_actor(), now=utcnow()
+        ),
+        field="title",
+        success=lambda rule: f"Rule “{rule.title}” created.",
+    )
+    if done.value is not None:
+        return redirect(url_for("admin.rule_edit", rule_id=done.value.id), 303)
     return render_template("admin/rules/form.html", form=form, rule=None, groups=groups)
 
 
 @bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
 def rule_edit(rule_id: int) -> Response | str:
-    rule = rule_admin.get_rule(db.session, rule_id)
+    rule = rules_service.get_rule(db.session, rule_id)
     groups = _groups()
     form = RuleForm() if request.method == "POST" else RuleForm(data=_form_data(rule, groups))
     del form.event_id
-    if form.validate_on_submit():
-        try:
-            rule_admin.update_rule(
-                db.session, rule, _input(form), actor=admin_actor(), now=utcnow()
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc, "title")
-        else:
-            db.session.commit()
-            flash("Rule saved.", "success")
-            return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
+    done = submit(
+        form,
+        lambda: rules_service.update_rule(
+            db.session, rule, _input(form), actor=admin_actor(), now=utcnow()
+        ),
+        field="title",
+        success="Rule saved.",
+    )
+    if done.ok:
+        return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
     return render_template(
         "admin/rules/form.html", form=form, rule=rule, groups=groups, try_form=TryRuleForm()
     )
@@ -155,10 +144,9 @@ def rule_edit(rule_id: int) -> Response | str:
 
 @bp.post("/rules/<int:rule_id>/active")
 def rule_set_active(rule_id: int) -> Response:
-    rule = rule_admin.get_rule(db.session, rule_id)
+    rule = rules_service.get_rule(db.session, rule_id)
     active = request.form.get("active") == "1"
-    rule_admin.set_active(db.session, rule, active, actor=admin_actor(), now=utcnow())
-    db.session.commit()
+    rules_service.set_active(db.session, rule, active, actor=admin_actor(), now=utcnow())
     flash(f"Rule {'activated' if active else 'deactivated'}.", "success")
     return redirect(url_for("admin.rule_edit", rule_id=rule.id), 303)
 
@@ -166,13 +154,13 @@ def rule_set_active(rule_id: int) -> Response:
 @bp.post("/rules/<int:rule_id>/try")
 def rule_try(rule_id: int) -> str:
     """Judge a sample event against the saved rule; nothing is written."""
-    rule = rule_admin.get_rule(db.session, rule_id)
+    rule = rules_service.get_rule(db.session, rule_id)
     form = TryRuleForm()
     result = None
     if form.validate_on_submit():
         try:
-            metadata, amount = rule_admin.parse_sample(form.metadata.data, form.amount.data)
-            result = rule_admin.try_rule(
+            metadata, amount = rules_service.parse_sample(form.metadata.data, form.amount.data)
+            result = rules_service.try_rule(
                 db.session,
                 rule,
                 user_id=form.user_id.data or "",

@@ -9,8 +9,8 @@ from loyalty_portal.api.schemas.requests import EventBody
 from loyalty_portal.api.schemas.responses import EventData, EventResponse
 from loyalty_portal.api.schemas.types import parse_timestamp
 from loyalty_portal.extensions import db
-from loyalty_portal.services import earning
-from loyalty_portal.services.errors import ValidationFailed
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.earning import events
 
 GROUPS_FIELD = "usergroup"
 
@@ -33,7 +33,7 @@ def log_event(call: Call) -> EventResponse:
     body: EventBody = call.body
     principal = call.principal
     metadata: dict[str, Any] = dict(body.metadata)
-    outcome = earning.record_event(
+    outcome = events.record_event(
         db.session,
         user_id=str(call.user_id),
         event_id=body.eventId,

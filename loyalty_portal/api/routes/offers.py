@@ -7,10 +7,13 @@ from loyalty_portal.api.routing import Call, api_route
 from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import OfferQuery
 from loyalty_portal.extensions import db
-from loyalty_portal.services import members, offers
-from loyalty_portal.services.eligibility import check_offer, check_offers
-from loyalty_portal.services.program import load_program
-from loyalty_portal.services.redemption import get_offer
+from loyalty_portal.services.analytics import offer_statistics
+from loyalty_portal.services.ledger import settlement
+from loyalty_portal.services.members import members
+from loyalty_portal.services.program.settings import load_program
+from loyalty_portal.services.rewards import offers, shops
+from loyalty_portal.services.rewards.eligibility import check_offer, check_offers
+from loyalty_portal.services.rewards.offers import get_offer
 
 
 @api_route(
@@ -23,7 +26,7 @@ from loyalty_portal.services.redemption import get_offer
 )
 def offer_feed(call: Call) -> out.FeedResponse:
     member = members.get_member(db.session, str(call.user_id))
-    member = members.settle(db.session, member, call.now)
+    member = settlement.settle(db.session, member, call.now)
     visible = offers.visible_offers(db.session, member, call.now)
     refusals = check_offers(db.session, member, visible, call.now)
     return out.FeedResponse(offers=[serialize.feed_item(o, refusals[o.id]) for o in visible])
@@ -39,7 +42,7 @@ def offer_feed(call: Call) -> out.FeedResponse:
 )
 def offer_redeemable(call: Call) -> out.Redeemability:
     member = members.get_member(db.session, str(call.user_id))
-    member = members.settle(db.session, member, call.now)
+    member = settlement.settle(db.session, member, call.now)
     offer = get_offer(db.session, call.params["offer_id"])
     return out.Redeemability(
         **serialize.redeemability(check_offer(db.session, member, offer, call.now))
@@ -61,7 +64,7 @@ def offer_details(call: Call) -> out.OfferResponse:
     result = out.OfferResponse(offer=serialize.offer(offer))
     if query.includeStatistics:
         tz = load_program(db.session).timezone
-        stats = offers.offer_statistics(db.session, offer, call.now, tz)
+        stats = offer_statistics.offer_statistics(db.session, offer, call.now, tz)
         result.statistics = serialize.statistics(stats)
     if query.includeShop:
         result.shop = serialize.shop(offer.shop) if offer.shop else None
@@ -77,6 +80,4 @@ def offer_details(call: Call) -> out.OfferResponse:
     summary="Shop details",
 )
 def shop_details(call: Call) -> out.ShopResponse:
-    return out.ShopResponse(
-        shop=serialize.shop(offers.get_shop(db.session, call.params["shop_id"]))
-    )
+    return out.ShopResponse(shop=serialize.shop(shops.get_shop(db.session, call.params["shop_id"])))

@@ -15,7 +15,9 @@ from loyalty_portal.api.schemas.requests import (
 )
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Redemption
-from loyalty_portal.services import coupons, members, redemption
+from loyalty_portal.services.members import members
+from loyalty_portal.services.rewards import coupons, redeeming
+from loyalty_portal.services.rewards import coupons as coupons_service
 
 REFUSALS = (
     "Refusals are 409 with nothing changed: insufficient_points, out_of_stock, "
@@ -26,7 +28,7 @@ REFUSALS = (
 
 def _redeemed(call: Call, offer_id: str, metadata: dict[str, object]) -> out.RedeemResponse:
     member = members.get_member(db.session, str(call.user_id))
-    coupon = redemption.redeem(
+    coupon = redeeming.redeem(
         db.session, member, offer_id, now=call.now, actor=call.principal.actor, metadata=metadata
     )
     return out.RedeemResponse(coupon=serialize.coupon(coupon, call.now), points=_balance(coupon))
@@ -87,7 +89,7 @@ def list_coupons(call: Call) -> out.CouponsResponse:
     member = members.get_member(db.session, str(call.user_id))
     page = coupons.member_coupons(db.session, member, limit=query.limit, offset=query.offset)
     return out.CouponsResponse(
-        coupons=[serialize.coupon(c, call.now) for c in page.coupons], hasMore=page.has_more
+        coupons=[serialize.coupon(c, call.now) for c in page.items], hasMore=page.has_more
     )
 
 
@@ -104,7 +106,7 @@ def list_coupons(call: Call) -> out.CouponsResponse:
 )
 def use_coupon(call: Call) -> out.CouponResponse:
     member = members.get_member(db.session, str(call.user_id))
-    coupon = redemption.use_coupon(db.session, member, call.params["coupon_id"], call.now)
+    coupon = coupons_service.use_coupon(db.session, member, call.params["coupon_id"], call.now)
     return out.CouponResponse(coupon=serialize.coupon(coupon, call.now))
 
 
@@ -122,7 +124,7 @@ def use_coupon(call: Call) -> out.CouponResponse:
 )
 def cancel_coupon(call: Call) -> out.RedeemResponse:
     body: CancelCouponBody = call.body
-    coupon = redemption.cancel(
+    coupon = coupons_service.cancel(
         db.session,
         call.params["coupon_id"],
         actor=call.principal.actor,

@@ -12,9 +12,11 @@ from loyalty_portal.api.schemas.requests import (
     UserGroupBody,
 )
 from loyalty_portal.extensions import db
-from loyalty_portal.services import leaderboard, members, usergroups
-from loyalty_portal.services.errors import NotFound
-from loyalty_portal.services.program import load_program
+from loyalty_portal.services.analytics import leaderboard
+from loyalty_portal.services.core.errors import NotFound
+from loyalty_portal.services.members import members
+from loyalty_portal.services.program import groups
+from loyalty_portal.services.program.settings import load_program
 
 
 @api_route(
@@ -30,11 +32,10 @@ from loyalty_portal.services.program import load_program
 )
 def create_usergroup(call: Call) -> out.UserGroupOut:
     body: UserGroupBody = call.body
-    group = usergroups.create_group(
+    group = groups.create_group(
         db.session,
+        groups.GroupInput(title=body.title, description=body.description),
         group_id=body.userGroupId,
-        title=body.title.model_dump(),
-        description=body.description,
         actor=call.principal.actor,
         now=call.now,
     )

@@ -10,13 +10,16 @@ from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import AdjustPointsBody, CreateUserBody, HistoryQuery
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.services import adjustments, history, members, pending, summary
-from loyalty_portal.services.program import load_program
+from loyalty_portal.services.ledger import adjustments, history, pending, settlement
+from loyalty_portal.services.members import members, summary
+from loyalty_portal.services.program.settings import load_program
 
 
 def _settled(call: Call) -> Member:
     """The user acted for, with due pending points released and due lots expired."""
-    return members.settle(db.session, members.get_member(db.session, str(call.user_id)), call.now)
+    return settlement.settle(
+        db.session, members.get_member(db.session, str(call.user_id)), call.now
+    )
 
 
 @api_route(
@@ -96,8 +99,7 @@ def get_points(call: Call) -> out.PointsResponse:
         points=member.balance,
         pendingPoints=pending.pending_total(db.session, member.id),
         expiringPoints=[
-            out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at))
-            for e in expiring
+            out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at)) for e in expiring
         ],
     )
 
@@ -122,9 +124,9 @@ def get_history(call: Call) -> out.HistoryResponse:
     page = history.page_by_offset(
         db.session, member.id, flt, limit=query.limit, offset=query.offset
     )
-    images = _offer_images([e.redemption_id for e in page.entries if e.redemption_id])
+    images = _offer_images([e.redemption_id for e in page.items if e.redemption_id])
     return out.HistoryResponse(
-        data=[serialize.history_item(e, images.get(e.redemption_id or "")) for e in page.entries],
+        data=[serialize.history_item(e, images.get(e.redemption_id or "")) for e in page.items],
         hasMore=page.has_more,
     )
 

@@ -11,7 +11,6 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
 from loyalty_portal.api.schemas.types import (
@@ -27,9 +26,9 @@ from loyalty_portal.api.schemas.types import (
     check_iso_timestamp,
     whole_int,
 )
+from loyalty_portal.services.program import groups
 
 Text500 = Annotated[str, StringConstraints(max_length=500)]
-LangKey = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 
 
 # -- bodies -----------------------------------------------------------------------------
@@ -125,27 +124,21 @@ class CancelCouponBody(RequestModel):
     reason: Text500 = ""
 
 
-NonBlank = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
-LANG_KEYS = {"minLength": 1, "maxLength": 16}
-
-
-class LocalizedTitle(RequestModel):
-    """`default` and `de` are required; other languages (keys up to 16 characters) may follow."""
-
-    model_config = ConfigDict(
-        extra="allow", strict=True, json_schema_extra={"propertyNames": LANG_KEYS}
-    )
-    __pydantic_extra__: dict[str, Text500]
-
-    default: NonBlank
-    de: NonBlank
-
-    @model_validator(mode="after")
-    def _language_keys(self) -> LocalizedTitle:
-        for key in self.__pydantic_extra__ or {}:
-            if not 1 <= len(key) <= LANG_KEYS["maxLength"]:
-                raise ValueError("language keys are 1 to 16 characters")
-        return self
+def _texts_schema(required: list[str], max_len: int) -> dict[str, object]:
+    """How a texts-by-language object is documented; `program.groups` enforces it, with
+    the same sentences for every door, so the model here checks only the JSON types."""
+    schema: dict[str, object] = {
+        "propertyNames": {"pattern": groups.LANGUAGE_KEY.pattern},
+        "additionalProperties": {"type": "string", "minLength": 1, "maxLength": max_len},
+        "maxProperties": 20,
+    }
+    if required:
+        schema["required"] = required
+        schema["properties"] = {
+            lang: {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": r"\S"}
+            for lang in required
+        }
+    return schema
 
 
 class UserGroupBody(RequestModel):
@@ -155,14 +148,20 @@ class UserGroupBody(RequestModel):
         json_schema_extra={"examples": [{"title": {"default": "Gold club", "de": "Goldklub"}}]},
     )
 
-    title: LocalizedTitle
-    description: Annotated[dict[LangKey, Text500], Field(max_length=20)] = Field(
-        default_factory=dict
+    title: dict[str, str] = Field(
+        description="The group's name by language; `default` and `de` are required.",
+        json_schema_extra=_texts_schema(list(groups.REQUIRED_TITLES), groups.MAX_TITLE),
     )
-    userGroupId: (
-        Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
-        | None
-    ) = Field(None, description="Generated as `ug_` + 12 hex digits when omitted.")
+    description: dict[str, str] = Field(
+        default_factory=dict,
+        json_schema_extra=_texts_schema([], groups.MAX_DESCRIPTION),
+    )
+    userGroupId: str | None = Field(
+        None,
+        description="Letters, digits, `_` or `-`, at most 128. Generated as `ug_` + 12 hex "
+        "digits when omitted.",
+        json_schema_extra={"pattern": groups.GROUP_ID.pattern},
+    )
 
 
 # -- query strings --------------------------------------------------------------------

@@ -1,0 +1,311 @@
+"""The demo program: rules, tiers, shops, offers, an admin and three members with history.
+
+History is written through the same services as live traffic, with the clock set back,
+so every entry, lot, expiry and tier is exactly what real use would have produced.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import (
+    CouponCode,
+    EarningRule,
+    Member,
+    Offer,
+    Shop,
+    Tier,
+    UserGroup,
+)
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.earning import events
+from loyalty_portal.services.ledger import expiry, pending
+from loyalty_portal.services.members import accounts
+from loyalty_portal.services.program import tiers
+from loyalty_portal.services.program.settings import load_program, settings_row
+from loyalty_portal.services.rewards import redeeming
+from loyalty_portal.services.rewards.eligibility import check_offer
+
+HISTORY_DAYS = 150
+DEMO_MEMBERS = [
+    # email, userId, name, purchase size, purchases per week, share of days logged in
+    ("alice@example.com", "alice", "Alice Meyer", (5, 25), 1, 0.3),
+    ("bob@example.com", "bob", "Bob Okafor", (10, 60), 2, 0.6),
+    ("carol@example.com", "carol", "Carol Lindqvist", (120, 400), 3, 0.9),
+]
+
+
+def is_empty(session: Session) -> bool:
+    return not (
+        session.scalar(select(func.count()).select_from(EarningRule))
+        or session.scalar(select(func.count()).select_from(Member))
+    )
+
+
+def seed(
+    session: Session, now: datetime, password: str | None = None
+) -> list[tuple[str, str, str]] | None:
+    """Seed everything; None (and nothing written) when the program already has data."""
+    if not is_empty(session):
+        return None
+    settings = settings_row(session)
+    settings.name = "Loyalty Portal Demo"
+    settings.timezone = "Europe/Berlin"
+    settings.expiry_policy = "end_of_year"
+    settings.coupon_valid_days = 90
+    _tiers(session)
+    _rules(session)
+    _catalog(session, now)
+    session.flush()
+
+    logins = []
+    secret = password or secrets.token_urlsafe(9)
+    accounts.create_admin(session, "admin@example.com", secret)
+    logins.append(("admin", "admin@example.com", secret))
+    for email, user_id, name, *_ in DEMO_MEMBERS:
+        secret = password or secrets.token_urlsafe(9)
+        accounts.create_member_login(
+            session,
+            email,
+            secret,
+            now - timedelta(days=HISTORY_DAYS + 1),
+            user_id=user_id,
+            display_name=name,
+        )
+        logins.append(("member", email, secret))
+    session.flush()
+    _history(session, now)
+    return logins
+
+
+def _tiers(session: Session) -> None:
+    session.add_all(
+        [
+            Tier(name="Bronze", threshold=0, multiplier=Decimal(1), benefits="Collect and redeem."),
+            Tier(
+                name="Silver",
+                threshold=1000,
+                multiplier=Decimal("1.25"),
+                benefits="25% more points on every event.",
+            ),
+            Tier(
+                name="Gold",
+                threshold=5000,
+                multiplier=Decimal("1.5"),
+                benefits="50% more points and the Gold-only rewards.",
+            ),
+        ]
+    )
+    session.add(
+        UserGroup(id="staff", title={"default": "Staff", "de": "Mitarbeitende", "en": "Staff"})
+    )
+
+
+def _rules(session: Session) -> None:
+    session.add_all(
+        [
+            EarningRule(
+                event_id="daily_login",
+                title="Daily login",
+                type="FIX",
+                points=10,
+                description="Thanks for stopping by.",
+                cap_count=1,
+                cap_period="day",
+                expiry_policy="days",
+                expiry_days=60,
+            ),
+            EarningRule(
+                event_id="purchase_completed",
+                title="Purchase",
+                type="TRANSACTION",
+                description="1 point per 1.00 spent",
+                points_per_unit=Decimal(1),
+                value_field="amount",
+                max_per_event=500,
+                requires_api_key=True,
+            ),
+            EarningRule(
+                event_id="review_written",
+                title="Review written",
+                type="CONDITIONAL",
+                description="Reviews rated 4 stars or more",
+                points=25,
+                value_field="rating",
+                threshold=Decimal(4),
+                cap_count=3,
+                cap_period="week",
+            ),
+        ]
+    )
+
+
+def _catalog(session: Session, now: datetime) -> None:
+    cafe = Shop(
+        id="cafe",
+        name="Corner Café",
+        description={"en": "Coffee and cake", "de": "Kaffee und Kuchen"},
+    )
+    store = Shop(
+        id="store",
+        name="Northwind Store",
+        description={"en": "Clothing and gifts", "de": "Kleidung und Geschenke"},
+    )
+    session.add_all([cafe, store])
+    gold = session.scalar(select(Tier).where(Tier.name == "Gold"))
+    offers = [
+        Offer(
+            id="free-coffee",
+            title="Free coffee",
+            cost=150,
+            shop=cafe,
+            description="Any hot drink, any size.",
+            how_to_use="Show the code at the till.",
+        ),
+        Offer(
+            id="tote-bag",
+            title="Canvas tote bag",
+            cost=400,
+            stock=5,
+            shop=store,
+            description="Limited edition, only five made.",
+            how_to_use="Collect in store.",
+        ),
+        Offer(
+            id="welcome-cake",
+            title="Welcome cake",
+            cost=100,
+            limit_per_member=1,
+            shop=cafe,
+            description="A slice of the cake of the day, once per member.",
+        ),
+        Offer(
+            id="gold-lounge",
+            title="Gold lounge pass",
+            cost=1000,
+            min_tier=gold,
+            shop=store,
+            description="A day in the members' lounge.",
+        ),
+        Offer(
+            id="summer-voucher",
+            title="Summer sale voucher",
+            cost=300,
+            shop=store,
+            valid_until=now - timedelta(days=30),
+            description="Ended with the summer.",
+        ),
+        Offer(
+            id="winter-special",
+            title="Winter special",
+            cost=250,
+            shop=cafe,
+            valid_from=now + timedelta(days=6),
+            description="Mulled wine and a pastry.",
+        ),
+        Offer(
+            id="styling-session",
+            title="Personal styling session",
+            cost=2000,
+            shop=store,
+            fulfilment="manual",
+            description="An hour with our stylist; we will call you.",
+        ),
+        Offer(
+            id="online-10",
+            title="10% off online",
+            cost=500,
+            type="ONLINE",
+            shop=store,
+            coupon_valid_days=30,
+            description="One order in the web shop.",
+            how_to_use="Enter the code at checkout.",
+        ),
+        Offer(
+            id="cinema-ticket",
+            title="Cinema ticket",
+            cost=800,
+            fulfilment="pool",
+            description="One ticket for any film.",
+            how_to_use="Redeem the code online.",
+        ),
+    ]
+    session.add_all(offers)
+    session.flush()
+    session.add_all(
+        CouponCode(offer_id="cinema-ticket", code=f"CINE-{1000 + i}") for i in range(10)
+    )
+
+
+def _history(session: Session, now: datetime) -> None:
+    rng = random.Random(2026)  # noqa: S311 (demo data, not security)
+    start = now - timedelta(days=HISTORY_DAYS)
+    wishes = {
+        "alice": ["welcome-cake", "free-coffee", "free-coffee"],
+        "bob": ["welcome-cake", "tote-bag", "free-coffee", "online-10"],
+        "carol": ["tote-bag", "cinema-ticket", "gold-lounge", "styling-session"],
+    }
+    for _, user_id, _, (low, high), per_week, logins in DEMO_MEMBERS:
+        for day in range(HISTORY_DAYS):
+            moment = start + timedelta(
+                days=day, hours=rng.randint(8, 20), minutes=rng.randint(0, 59)
+            )
+            if rng.random() < logins:
+                _event(session, user_id, "daily_login", moment)
+            if rng.random() < per_week / 7:
+                amount = Decimal(rng.randint(low * 100, high * 100)) / 100
+                _event(
+                    session,
+                    user_id,
+                    "purchase_completed",
+                    moment + timedelta(minutes=5),
+                    {"amount": float(amount)},
+                )
+            if rng.random() < 0.08:
+                _event(
+                    session,
+                    user_id,
+                    "review_written",
+                    moment + timedelta(minutes=9),
+                    {"rating": rng.randint(2, 5)},
+                )
+            if day >= 89 and day % 15 == 14 and wishes[user_id]:
+                _redeem_if_possible(
+                    session, user_id, wishes[user_id], moment + timedelta(minutes=15)
+                )
+    program = load_program(session)
+    pending.release_all_due(session, now, program)
+    expiry.expire_all_due(session, now)
+    tiers.recompute_all(session, now, program.tier_window_days)
+
+
+def _event(
+    session: Session,
+    user_id: str,
+    event_id: str,
+    when: datetime,
+    metadata: dict[str, object] | None = None,
+) -> None:
+    events.record_event(
+        session,
+        user_id=user_id,
+        event_id=event_id,
+        now=when,
+        source="demo",
+        metadata=metadata,
+        trusted=True,
+    )
+
+
+def _redeem_if_possible(session: Session, user_id: str, wishes: list[str], when: datetime) -> None:
+    member = session.scalars(select(Member).where(Member.user_id == user_id)).one()
+    offer = session.get_one(Offer, wishes[0])
+    if check_offer(session, member, offer, when) is None:
+        redeeming.redeem(session, member, offer.id, actor=Actor.member(user_id), now=when)
+        wishes.pop(0)

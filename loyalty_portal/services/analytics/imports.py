@@ -1,0 +1,166 @@
+"""CSV import of members with opening balances.
+
+Every row is checked first; a dry run (or any bad row) reports every problem and
+writes nothing. A clean file creates each member and credits the opening balance
+through `adjustments.adjust`, so it is an ordinary ledger entry with its reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import Member, UserGroup
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import adjustments
+from loyalty_portal.services.ledger.adjustments import MAX_ADJUSTMENT
+from loyalty_portal.services.members import members
+from loyalty_portal.services.members.members import USER_ID_PATTERN
+
+COLUMNS = ("userId", "name", "balance", "groups")
+MAX_ROWS = 50_000
+OPENING_REASON = "Opening balance (import)"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    user_id: str
+    name: str | None
+    balance: int
+    groups: tuple[str, ...]
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    created: int = 0
+    dry_run: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def points(self) -> int:
+        return sum(r.balance for r in self.rows)
+
+
+def check(session: Session, text: str) -> ImportReport:
+    """Read and check every row; nothing is written."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if "userId" not in header:
+        report.problems.append((1, "The first line must name the columns, including userId."))
+        return report
+    if unknown := [h for h in header if h not in COLUMNS]:
+        report.problems.append((1, f"Unknown column(s): {', '.join(unknown)}."))
+    reader.fieldnames = header
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(reader, start=2):
+        if len(report.rows) + len(report.problems) > MAX_ROWS:
+            report.problems.append((line, f"More than {MAX_ROWS:,} rows; split the file."))
+            break
+        row = _check_row(line, raw, seen, report)
+        if row is not None:
+            report.rows.append(row)
+    _check_against_database(session, report)
+    report.problems.sort()
+    return report
+
+
+def _check_row(
+    line: int, raw: dict[str, str | None], seen: dict[str, int], report: ImportReport
+) -> ImportRow | None:
+    if None in raw:
+        report.problems.append((line, "More cells than columns."))
+        return None
+    user_id = (raw.get("userId") or "").strip()
+    name = (raw.get("name") or "").strip() or None
+    balance_text = (raw.get("balance") or "").strip() or "0"
+    groups = tuple(g.strip() for g in (raw.get("groups") or "").split(";") if g.strip())
+    problems: list[str] = []
+    if not USER_ID_PATTERN.fullmatch(user_id):
+        problems.append("userId must be 1 to 128 letters, digits or _ . @ : + -")
+    elif user_id in seen:
+        problems.append(f"userId {user_id} is also on line {seen[user_id]}")
+    else:
+        seen[user_id] = line
+    if name and len(name) > 120:
+        problems.append("name is longer than 120 characters")
+    balance = 0
+    try:
+        balance = int(balance_text)
+    except ValueError:
+        problems.append(f"balance {balance_text!r} is not a whole number")
+    else:
+        if balance < 0 or balance > MAX_ADJUSTMENT:
+            problems.append(f"balance must be 0 to {MAX_ADJUSTMENT:,}")
+    if problems:
+        report.problems.extend((line, p) for p in problems)
+        return None
+    return ImportRow(line, user_id, name, balance, groups)
+
+
+def _check_against_database(session: Session, report: ImportReport) -> None:
+    """Taken userIds and unknown groups, looked up in batches."""
+    ids = [r.user_id for r in report.rows]
+    taken: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        taken.update(session.scalars(select(Member.user_id).where(Member.user_id.in_(chunk))))
+    wanted = {g for r in report.rows for g in r.groups}
+    known = set(session.scalars(select(UserGroup.id).where(UserGroup.id.in_(wanted))))
+    good = []
+    for row in report.rows:
+        bad = [f"userId {row.user_id} already exists"] if row.user_id in taken else []
+        bad += [f"unknown user group {g}" for g in row.groups if g not in known]
+        if bad:
+            report.problems.extend((row.line, p) for p in bad)
+        else:
+            good.append(row)
+    report.rows = good
+
+
+def import_members(
+    session: Session, text: str, *, actor: Actor, now: datetime, dry_run: bool
+) -> ImportReport:
+    """Check the file; unless it is a dry run and every row is good, create the members."""
+    report = check(session, text)
+    report.dry_run = dry_run
+    if dry_run or not report.ok:
+        return report
+    for row in report.rows:
+        member = members.create_member(session, row.user_id, now, row.name)
+        if row.groups:
+            members.join_groups(session, member, list(row.groups))
+        if row.balance:
+            adjustments.adjust(
+                session,
+                member,
+                row.balance,
+                reason=OPENING_REASON,
+                actor=actor,
+                now=now,
+                title="Opening balance",
+            )
+        report.created += 1
+    audit.record(
+        session,
+        actor,
+        "data.import",
+        "data",
+        "members",
+        now=now,
+        after={"members": report.created, "points": report.points},
+    )
+    session.flush()
+    return report

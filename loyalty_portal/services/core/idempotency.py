@@ -1,0 +1,143 @@
+"""Idempotency keys: one effect per (principal, key); a retry replays the first answer.
+
+A door calls `claim` and commits, performs the effect and `complete`s the claim in the
+effect's own transaction, or `release`s it when the effect failed unexpectedly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import IdempotencyKey
+from loyalty_portal.services.core.errors import (
+    IdempotencyKeyReused,
+    RequestInProgress,
+    ValidationFailed,
+)
+from loyalty_portal.services.core.sql import insert_ignore
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This request owns the key; complete or release it by `id`."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    body: dict[str, Any]
+
+
+def fingerprint(method: str, path: str, payload: Any) -> str:
+    """A stable hash of what was asked: method, path and the parsed body."""
+    canonical = json.dumps([method.upper(), path, payload], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def validate_key(key: str) -> str:
+    if not 1 <= len(key) <= 255:
+        raise ValidationFailed(
+            "Idempotency-Key must be 1 to 255 characters.",
+            details={"Idempotency-Key": ["1 to 255 characters"]},
+        )
+    return key
+
+
+def claim(
+    session: Session,
+    principal: str,
+    key: str,
+    request_hash: str,
+    now: datetime,
+    stale_after: timedelta,
+) -> Claim | Replay:
+    """Claim the key for this request, or say what to answer instead.
+
+    Returns the claim (the caller commits it before the effect), or the stored
+    response to replay. Raises 422 for the same key with another request and 409
+    while the first request is still running (a claim older than `stale_after` is
+    taken over: its request died without completing).
+    """
+    validate_key(key)
+    new_id = insert_ignore(
+        session,
+        IdempotencyKey.__table__,
+        {
+            "principal": principal,
+            "key": key,
+            "request_hash": request_hash,
+            "state": "in_progress",
+            "created_at": now,
+        },
+        ["principal", "key"],
+    )
+    if new_id is not None:
+        return Claim(new_id)
+    record = session.execute(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    if record.state == "done":
+        return Replay(record.response_status or 200, record.response_body or {})
+    if record.created_at > now - stale_after:
+        raise RequestInProgress()
+    taken = session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == record.id,
+            IdempotencyKey.state == "in_progress",
+            IdempotencyKey.created_at == record.created_at,
+        )
+        .values(created_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        raise RequestInProgress()
+    return Claim(record.id)
+
+
+def complete(
+    session: Session, record_id: int, status: int, body: dict[str, Any], now: datetime
+) -> None:
+    """Store the response, in the same transaction as the effect."""
+    session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == record_id)
+        .values(state="done", response_status=status, response_body=body, completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release(session: Session, record_id: int) -> None:
+    """Forget a claim whose request failed without an answer worth replaying."""
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == record_id))
+
+
+def purge(session: Session, older_than: datetime) -> int:
+    result = session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.created_at < older_than, IdempotencyKey.state == "done"
+        )
+    )
+    return result.rowcount or 0
+
+
+class StoredRefusal(Exception):
+    """A replayed error response; the door renders `body` with `status` and the replay header."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("error", {}).get("message", "replayed error"))
+        self.status = status
+        self.body = body

@@ -1,0 +1,1 @@
+"""Earning points: rule evaluation, recording events, and editing the rules."""

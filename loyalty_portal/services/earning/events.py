@@ -1,0 +1,121 @@
+"""Recording events: judge by the rule, log it, and credit (or hold as pending) the points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import EventLog, Member, PendingAward
+from loyalty_portal.services.core.errors import Forbidden
+from loyalty_portal.services.earning.evaluation import Evaluation, evaluate, find_rule
+from loyalty_portal.services.ledger import locks, lots, settlement
+from loyalty_portal.services.ledger.expiry import rule_lot_expiry
+from loyalty_portal.services.members import members
+from loyalty_portal.services.program import tiers
+from loyalty_portal.services.program.settings import load_program
+
+
+@dataclass
+class EventOutcome:
+    member: Member
+    event: EventLog
+    evaluation: Evaluation
+
+    @property
+    def points(self) -> int:
+        return self.event.points
+
+    @property
+    def pending_points(self) -> int:
+        return self.event.pending_points
+
+
+def record_event(
+    session: Session,
+    *,
+    user_id: str,
+    event_id: str,
+    now: datetime,
+    source: str,
+    metadata: dict[str, Any] | None = None,
+    amount: Any = None,
+    occurred_at: datetime | None = None,
+    trusted: bool = False,
+    join_groups: list[str] | None = None,
+) -> EventOutcome:
+    """Log one event for `user_id` (created if unknown) and award what its rule gives.
+
+    `trusted` is true for server-to-server callers (API keys, admins); a rule that
+    requires an API key refuses everyone else. Completion caps are counted under the
+    member's row lock, so concurrent events cannot both take the last completion.
+    """
+    metadata = dict(metadata or {})
+    rule = find_rule(session, event_id)
+    if rule.requires_api_key and not trusted:
+        raise Forbidden(f"Event {event_id!r} can only be sent with an API key.")
+    program = load_program(session)
+    member = members.ensure_member(session, user_id, now)
+    member = locks.lock_member(session, member.id)
+    if join_groups:
+        members.join_groups(session, member, join_groups)
+    settlement.settle(session, member, now)
+
+    ev = evaluate(session, rule, member, metadata=metadata, amount=amount, now=now, program=program)
+    log = EventLog(
+        member_id=member.id,
+        rule_id=rule.id,
+        event_key=rule.event_id,
+        created_at=now,
+        occurred_at=occurred_at,
+        event_metadata=metadata,
+        amount=Decimal(str(amount)) if amount is not None else None,
+        value=ev.value,
+        completed=ev.completes,
+        reason=ev.reason,
+        source=source[:64],
+    )
+    held = ev.points and ev.pending_days > 0
+    if held:
+        log.pending_points, log.reason = ev.points, "pending"
+    else:
+        log.points = ev.points
+    session.add(log)
+    session.flush()
+    if held:
+        session.add(
+            PendingAward(
+                member_id=member.id,
+                event_log_id=log.id,
+                rule_id=rule.id,
+                points=ev.points,
+                available_at=now + timedelta(days=ev.pending_days),
+                created_at=now,
+            )
+        )
+    elif ev.points:
+        lots.add_lot(
+            session,
+            member,
+            ev.points,
+            kind="earn",
+            title=rule.title,
+            description=_describe(ev),
+            now=now,
+            expires_at=rule_lot_expiry(rule, now, program),
+            event_log_id=log.id,
+            rule_id=rule.id,
+        )
+        tiers.recompute(session, member, now, program.tier_window_days)
+    session.flush()
+    return EventOutcome(member=member, event=log, evaluation=ev)
+
+
+def _describe(ev: Evaluation) -> str:
+    rule = ev.rule
+    if rule.type == "TRANSACTION" and ev.value is not None:
+        return f"{rule.description or rule.title} ({rule.value_field} {ev.value})".strip()
+    return rule.description or rule.title

@@ -1,0 +1,66 @@
+"""Earned points as lots: every credit adds a lot with `remaining` and `expires_at`.
+
+Functions expect the member row locked (`locks.lock_member`); they flush, never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
+from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.sql import upsert_add
+from loyalty_portal.services.program.settings import load_program
+
+#: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
+MAX_POINTS = 2_147_483_647
+
+
+def add_lot(
+    session: Session,
+    member: Member,
+    points: int,
+    *,
+    kind: str,
+    title: str,
+    now: datetime,
+    expires_at: datetime | None,
+    description: str = "",
+    **source: Any,
+) -> LedgerEntry:
+    """Credit `points` as a new lot (earn, refund or positive adjustment)."""
+    if points <= 0:
+        raise ValueError("a lot must add points")
+    if max(member.balance, member.lifetime_points) + points > MAX_POINTS:
+        raise ValidationFailed(
+            f"That would take the points past the maximum of {MAX_POINTS:,}.",
+            details={"points": [f"the balance may not exceed {MAX_POINTS:,}"]},
+        )
+    entry = LedgerEntry(
+        member_id=member.id,
+        kind=kind,
+        delta=points,
+        remaining=points,
+        expires_at=expires_at,
+        title=title[:200],
+        description=description[:500],
+        created_at=now,
+        **source,
+    )
+    session.add(entry)
+    member.balance += points
+    if kind == "earn":
+        member.lifetime_points += points
+        _record_earned_day(session, member.id, now, points)
+    session.flush()
+    return entry
+
+
+def _record_earned_day(session: Session, member_id: int, at: datetime, points: int) -> None:
+    day = at.astimezone(load_program(session).timezone).date()
+    upsert_add(
+        session, MemberPointsDay.__table__, {"member_id": member_id, "day": day}, "earned", points
+    )

@@ -1,0 +1,98 @@
+"""Pending points: earned now, spendable after the rule's pending days."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import EarningRule, Member, PendingAward
+from loyalty_portal.services.ledger import locks, lots
+from loyalty_portal.services.ledger.expiry import rule_lot_expiry
+from loyalty_portal.services.program import tiers
+from loyalty_portal.services.program.settings import Program
+
+
+def release_due(session: Session, member: Member, now: datetime, program: Program) -> int:
+    """Turn the member's due pending awards into earn lots. Member must be locked."""
+    awards = session.scalars(
+        select(PendingAward)
+        .where(
+            PendingAward.member_id == member.id,
+            PendingAward.status == "pending",
+            PendingAward.available_at <= now,
+        )
+        .order_by(PendingAward.available_at, PendingAward.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    released = 0
+    for award in awards:
+        rule = session.get_one(EarningRule, award.rule_id)
+        at = award.available_at
+        lots.add_lot(
+            session,
+            member,
+            award.points,
+            kind="earn",
+            title=rule.title,
+            description=f"Pending points from {rule.title} are now available.",
+            now=at,
+            expires_at=rule_lot_expiry(rule, at, program),
+            event_log_id=award.event_log_id,
+            rule_id=rule.id,
+        )
+        award.status = "released"
+        award.released_at = now
+        released += award.points
+    if released:
+        tiers.recompute(session, member, now, program.tier_window_days)
+    return released
+
+
+def has_due(session: Session, member_id: int, now: datetime) -> bool:
+    stmt = select(PendingAward.id).where(
+        PendingAward.member_id == member_id,
+        PendingAward.status == "pending",
+        PendingAward.available_at <= now,
+    )
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def release_all_due(session: Session, now: datetime, program: Program) -> int:
+    """Release every member's due pending points. Idempotent. Returns the points released."""
+    released = 0
+    while ids := members_with_due(session, now, 500):
+        for member_id in ids:
+            released += release_due(session, locks.lock_member(session, member_id), now, program)
+        session.flush()
+    return released
+
+
+def members_with_due(session: Session, now: datetime, limit: int) -> list[int]:
+    stmt = (
+        select(PendingAward.member_id)
+        .where(PendingAward.status == "pending", PendingAward.available_at <= now)
+        .distinct()
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def pending_total(session: Session, member_id: int) -> int:
+    stmt = select(func.coalesce(func.sum(PendingAward.points), 0)).where(
+        PendingAward.member_id == member_id, PendingAward.status == "pending"
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def cancel_all(session: Session, member_id: int, now: datetime) -> int:
+    awards = session.scalars(
+        select(PendingAward).where(
+            PendingAward.member_id == member_id, PendingAward.status == "pending"
+        )
+    ).all()
+    for award in awards:
+        award.status = "cancelled"
+        award.released_at = now
+    return sum(a.points for a in awards)

@@ -1,0 +1,105 @@
+"""Server-to-server API keys: shown once, stored hashed, scoped, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import ApiKey
+from loyalty_portal.models.enums import ApiScope
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import NotFound, ValidationFailed
+
+KEY_PREFIX = "lp_"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def hash_key(plain: str) -> str:
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def create(
+    session: Session, name: str, scopes: list[str], actor: Actor, now: datetime
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the plain text, which is never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationFailed(
+            "Give the key a name (at most 120 characters).", details={"name": ["required"]}
+        )
+    scopes = sorted(set(scopes))
+    unknown = [s for s in scopes if s not in tuple(ApiScope)]
+    if not scopes or unknown:
+        raise ValidationFailed(
+            f"Scopes must be some of: {', '.join(ApiScope)}.",
+            details={"scopes": [f"unknown scope {s}" for s in unknown] or ["at least one"]},
+        )
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        prefix=plain[:10],
+        key_hash=hash_key(plain),
+        scopes=scopes,
+        created_at=now,
+        created_by_account_id=actor.account_id,
+    )
+    session.add(key)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "api_key.create",
+        "api_key",
+        str(key.id),
+        now=now,
+        after={"name": name, "scopes": scopes},
+    )
+    return key, plain
+
+
+def authenticate(session: Session, plain: str, now: datetime) -> ApiKey | None:
+    """The active key for this plain text, or None. Records last use (at most once a minute)."""
+    if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain)))
+    if key is None or key.revoked_at is not None:
+        return None
+    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
+        key.last_used_at = now
+    return key
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id)))
+
+
+def find(session: Session, key_id_or_prefix: str) -> ApiKey:
+    key = None
+    if key_id_or_prefix.isdigit():
+        key = session.get(ApiKey, int(key_id_or_prefix))
+    if key is None:
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == key_id_or_prefix))
+    if key is None:
+        raise NotFound(f"No API key {key_id_or_prefix!r}.")
+    return key
+
+
+def revoke(session: Session, key: ApiKey, actor: Actor, now: datetime) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = now
+        audit.record(
+            session,
+            actor,
+            "api_key.revoke",
+            "api_key",
+            str(key.id),
+            now=now,
+            before={"active": True},
+            after={"active": False},
+        )
+    return key

@@ -1,0 +1,88 @@
+"""What a member has: balance, pending, expiring soon, tier progress. Shared by every door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import LedgerEntry, Member, Tier
+from loyalty_portal.services.ledger import pending
+from loyalty_portal.services.program import tiers
+from loyalty_portal.services.program.settings import load_program
+
+
+@dataclass(frozen=True)
+class ExpiringPoints:
+    points: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    member: Member
+    balance: int
+    pending_points: int
+    expiring: list[ExpiringPoints]
+    earned_in_window: int
+    tier: Tier | None
+    next_tier: Tier | None
+    points_to_next_tier: int
+
+    @property
+    def expiring_total(self) -> int:
+        return sum(e.points for e in self.expiring)
+
+    @property
+    def tier_progress_percent(self) -> int:
+        """0-100: how far from the current tier's threshold to the next one."""
+        if self.next_tier is None:
+            return 100
+        floor = self.tier.threshold if self.tier else 0
+        span = self.next_tier.threshold - floor
+        return max(0, min(100, (self.earned_in_window - floor) * 100 // span)) if span else 100
+
+
+def expiring_points(
+    session: Session,
+    member_id: int,
+    now: datetime,
+    *,
+    within_days: int | None = None,
+    limit: int = 5,
+) -> list[ExpiringPoints]:
+    """The next dates on which live lots expire, with the points expiring then."""
+    stmt = (
+        select(LedgerEntry.expires_at, func.sum(LedgerEntry.remaining))
+        .where(
+            LedgerEntry.member_id == member_id,
+            LedgerEntry.remaining > 0,
+            LedgerEntry.expires_at > now,
+        )
+        .group_by(LedgerEntry.expires_at)
+        .order_by(LedgerEntry.expires_at)
+        .limit(limit)
+    )
+    if within_days is not None:
+        stmt = stmt.where(LedgerEntry.expires_at <= now + timedelta(days=within_days))
+    return [ExpiringPoints(int(points), at) for at, points in session.execute(stmt).all()]
+
+
+def member_summary(
+    session: Session, member: Member, now: datetime, *, expiring_within_days: int | None = 30
+) -> MemberSummary:
+    """A member's standing at `now` in a fixed handful of indexed queries."""
+    program = load_program(session)
+    progress = tiers.progress(session, member, now, program.tier_window_days)
+    return MemberSummary(
+        member=member,
+        balance=member.balance,
+        pending_points=pending.pending_total(session, member.id),
+        expiring=expiring_points(session, member.id, now, within_days=expiring_within_days),
+        earned_in_window=progress.earned,
+        tier=progress.tier,
+        next_tier=progress.next_tier,
+        points_to_next_tier=progress.points_needed,
+    )

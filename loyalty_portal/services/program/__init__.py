@@ -1,0 +1,1 @@
+"""The program's configuration: settings, tiers and user groups."""

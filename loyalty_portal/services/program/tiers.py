@@ -1,0 +1,180 @@
+"""Tiers: reached by points earned in the program's trailing window; edited by admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import Member, MemberPointsDay, Tier
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import NotFound
+from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.program.settings import load_program
+
+
+def tiers_ascending(session: Session) -> list[Tier]:
+    return list(session.scalars(select(Tier).order_by(Tier.threshold)))
+
+
+def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[date, date]:
+    """The calendar days (program zone) of a trailing window ending today, inclusive."""
+    today = now.astimezone(tz).date()
+    return today - timedelta(days=window_days - 1), today
+
+
+def points_in_window(session: Session, member_id: int, now: datetime, window_days: int) -> int:
+    """Points earned in the trailing window of calendar days (at most one row a day)."""
+    first, last = window_days_range(now, window_days, load_program(session).timezone)
+    stmt = select(func.coalesce(func.sum(MemberPointsDay.earned), 0)).where(
+        MemberPointsDay.member_id == member_id,
+        MemberPointsDay.day >= first,
+        MemberPointsDay.day <= last,
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
+    reached = [t for t in tiers if t.threshold <= points]
+    return reached[-1] if reached else None
+
+
+def recompute(session: Session, member: Member, now: datetime, window_days: int) -> Tier | None:
+    """Set the member's tier from points earned in the window; returns the tier."""
+    tier = tier_for(
+        points_in_window(session, member.id, now, window_days), tiers_ascending(session)
+    )
+    member.tier = tier
+    return tier
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    earned: int
+    tier: Tier | None
+    next_tier: Tier | None
+    points_needed: int
+
+
+def progress(session: Session, member: Member, now: datetime, window_days: int) -> TierProgress:
+    """Where the member stands: earned in window, the tier it gives, the next tier and the gap."""
+    ladder = tiers_ascending(session)
+    earned = points_in_window(session, member.id, now, window_days)
+    following = next((t for t in ladder if t.threshold > earned), None)
+    return TierProgress(
+        earned=earned,
+        tier=tier_for(earned, ladder),
+        next_tier=following,
+        points_needed=(following.threshold - earned) if following else 0,
+    )
+
+
+def recompute_all(session: Session, now: datetime, window_days: int) -> int:
+    """Recompute every member's tier (a nightly job: tiers fall as the window moves)."""
+    tiers = tiers_ascending(session)
+    first, last = window_days_range(now, window_days, load_program(session).timezone)
+    earned = dict(
+        session.execute(
+            select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned))
+            .where(MemberPointsDay.day >= first, MemberPointsDay.day <= last)
+            .group_by(MemberPointsDay.member_id)
+        ).all()
+    )
+    changed = 0
+    members = session.execute(
+        select(Member.id, Member.tier_id).where(Member.erased_at.is_(None))
+    ).all()
+    for member_id, tier_id in members:
+        tier = tier_for(int(earned.get(member_id, 0)), tiers)
+        if tier_id != (tier.id if tier else None):
+            session.get_one(Member, member_id).tier = tier
+            changed += 1
+    session.flush()
+    return changed
+
+
+# -- editing (admin area) ------------------------------------------------------
+@dataclass
+class TierInput:
+    name: str
+    threshold: int | None
+    multiplier: Decimal | None = Decimal(1)
+    benefits: str = ""
+
+
+def tier_snapshot(tier: Tier) -> dict[str, Any]:
+    return plain(
+        {
+            "name": tier.name,
+            "threshold": tier.threshold,
+            "multiplier": tier.multiplier,
+            "benefits": tier.benefits,
+        }
+    )
+
+
+def get_tier(session: Session, tier_id: int) -> Tier:
+    tier = session.get(Tier, tier_id)
+    if tier is None:
+        raise NotFound(f"No tier {tier_id}.")
+    return tier
+
+
+def _checked_tier(
+    session: Session, data: TierInput, problems: Problems, tier_id: int | None
+) -> None:
+    data.name = problems.text("name", data.name, max_len=64, required=True)
+    data.benefits = problems.text("benefits", data.benefits, max_len=2000)
+    if data.threshold is None:
+        problems.add("threshold", "Required.")
+    problems.int_range("threshold", data.threshold, low=0, high=1_000_000_000)
+    if data.multiplier is None:
+        problems.add("multiplier", "Required (1 for none).")
+    problems.decimal_range("multiplier", data.multiplier, low=Decimal(0), strict=True)
+    if data.multiplier is not None and data.multiplier > 100:
+        problems.add("multiplier", "At most 100.")
+    others = select(Tier).where(Tier.id != tier_id) if tier_id else select(Tier)
+    for other in session.scalars(others):
+        if other.name.lower() == data.name.lower():
+            problems.add("name", "Another tier has this name.")
+        if other.threshold == data.threshold:
+            problems.add("threshold", f"{other.name} already starts at this threshold.")
+
+
+def save_tier(
+    session: Session, tier: Tier | None, data: TierInput, *, actor: Actor, now: datetime
+) -> Tier:
+    """Create (tier=None) or update a tier. Members move at the next tier recompute."""
+    problems = Problems()
+    _checked_tier(session, data, problems, tier.id if tier else None)
+    problems.raise_any()
+    before = tier_snapshot(tier) if tier else None
+    if tier is None:
+        tier = Tier(created_at=now)
+        session.add(tier)
+    tier.name, tier.threshold, tier.benefits = data.name, data.threshold or 0, data.benefits
+    tier.multiplier = data.multiplier or Decimal(1)
+    session.flush()
+    after = tier_snapshot(tier)
+    if before is None:
+        audit.record(session, actor, "tier.create", "tier", str(tier.id), now=now, after=after)
+    else:
+        old, new = changes(before, after)
+        if new:
+            audit.record(
+                session, actor, "tier.update", "tier", str(tier.id), now=now, before=old, after=new
+            )
+    return tier
+
+
+def recompute_tiers(session: Session, *, actor: Actor, now: datetime) -> int:
+    """Move every member to the tier their points in the window give now."""
+    changed = recompute_all(session, now, load_program(session).tier_window_days)
+    audit.record(session, actor, "tier.recompute", "tier", "*", now=now, after={"changed": changed})
+    return changed

@@ -1,0 +1,124 @@
+"""Can this member redeem this offer now? Shared by the feed, the redeem check and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import CouponCode, Member, Offer, Redemption
+from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
+
+#: Redemptions that count against a per-member limit.
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an offer can't be redeemed: an API error code, a message and its facts."""
+
+    code: str
+    message: str
+    missing_points: int = 0
+    data: dict[str, Any] | None = None
+
+
+def availability_refusal(offer: Offer, member: Member, now: datetime) -> Refusal | None:
+    """Checks that need no counting: active, validity window, user group, tier."""
+    if not offer.active:
+        return Refusal("offer_not_available", "This reward is no longer offered.")
+    if offer.valid_from is not None and now < offer.valid_from:
+        return Refusal(
+            "offer_not_available",
+            "This reward is not available yet.",
+            data={"valid_from": offer.valid_from},
+        )
+    if offer.valid_until is not None and now >= offer.valid_until:
+        return Refusal(
+            "offer_not_available", "This reward has ended.", data={"valid_until": offer.valid_until}
+        )
+    if offer.usergroups:
+        mine = {g.id for g in member.usergroups}
+        if not mine & {g.id for g in offer.usergroups}:
+            return Refusal(
+                "offer_not_available",
+                "This reward is for other member groups.",
+                data={"usergroups": [g.id for g in offer.usergroups]},
+            )
+    if offer.min_tier is not None:
+        threshold = member.tier.threshold if member.tier else -1
+        if threshold < offer.min_tier.threshold:
+            return Refusal(
+                "tier_required",
+                f"{offer.min_tier.name} members only.",
+                data={"tier": offer.min_tier.name},
+            )
+    return None
+
+
+def counted_refusal(
+    offer: Offer, balance: int, taken: int, free_codes: int | None, *, stock_reserved: bool = False
+) -> Refusal | None:
+    """Checks on counts: stock, code pool, per-member limit, balance."""
+    if not stock_reserved:
+        if offer.stock is not None and offer.stock <= 0:
+            return Refusal("out_of_stock", "Out of stock.")
+        if offer.fulfilment == "pool" and not free_codes:
+            return Refusal("out_of_stock", "Out of stock.")
+    if offer.limit_per_member is not None and taken >= offer.limit_per_member:
+        return Refusal(
+            "limit_reached",
+            f"Limit reached: {offer.limit_per_member} per member.",
+            data={"limit": offer.limit_per_member},
+        )
+    if balance < offer.cost:
+        missing = offer.cost - balance
+        return Refusal("insufficient_points", f"{missing:,} more points needed.", missing)
+    return None
+
+
+def redemptions_by_offer(session: Session, member_id: int, offer_ids: list[str]) -> dict[str, int]:
+    if not offer_ids:
+        return {}
+    rows = session.execute(
+        select(Redemption.offer_id, func.count())
+        .where(
+            Redemption.member_id == member_id,
+            Redemption.offer_id.in_(offer_ids),
+            Redemption.status.in_(COUNTED_COUPON_STATUSES),
+        )
+        .group_by(Redemption.offer_id)
+    ).all()
+    return dict(rows)
+
+
+def free_codes_by_offer(session: Session, offer_ids: list[str]) -> dict[str, int]:
+    if not offer_ids:
+        return {}
+    rows = session.execute(
+        select(CouponCode.offer_id, func.count())
+        .where(CouponCode.offer_id.in_(offer_ids), CouponCode.redemption_id.is_(None))
+        .group_by(CouponCode.offer_id)
+    ).all()
+    return dict(rows)
+
+
+def check_offers(
+    session: Session, member: Member, offers: list[Offer], now: datetime
+) -> dict[str, Refusal | None]:
+    """Refusal (or None: redeemable) for each offer, in a fixed number of queries."""
+    limited = [o.id for o in offers if o.limit_per_member is not None]
+    pooled = [o.id for o in offers if o.fulfilment == "pool"]
+    taken = redemptions_by_offer(session, member.id, limited)
+    free = free_codes_by_offer(session, pooled)
+    return {
+        offer.id: availability_refusal(offer, member, now)
+        or counted_refusal(offer, member.balance, taken.get(offer.id, 0), free.get(offer.id, 0))
+        for offer in offers
+    }
+
+
+def check_offer(session: Session, member: Member, offer: Offer, now: datetime) -> Refusal | None:
+    return check_offers(session, member, [offer], now)[offer.id]

@@ -1,0 +1,119 @@
+"""One place that turns exceptions into answers: JSON under /v1, friendly pages elsewhere.
+
+The session is rolled back on every error so no half-done change is committed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from loyalty_portal.extensions import db
+from loyalty_portal.services.core.errors import DomainError, domain_error_body, error_body
+from loyalty_portal.services.core.idempotency import StoredRefusal
+
+API_PATH = re.compile(r"^/v[0-3](/|$)")
+
+HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def is_api_request() -> bool:
+    return bool(API_PATH.match(request.path))
+
+
+def _html(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def handle_domain_error(exc: DomainError) -> Any:
+    db.session.rollback()
+    if is_api_request():
+        return jsonify(domain_error_body(exc)), exc.status
+    return _html(exc.status, "That didn’t work", exc.message)
+
+
+def handle_csrf_error(exc: CSRFError) -> Any:
+    db.session.rollback()
+    message = (
+        "This page was open too long or was sent from somewhere else, so we could not "
+        "trust the form. Reload the page and try again."
+    )
+    if request.headers.get("HX-Request"):
+        return render_template("errors/_inline.html", message=message), 403
+    return _html(403, "Please reload the page", message)
+
+
+def handle_http_error(exc: HTTPException) -> Any:
+    db.session.rollback()
+    status = exc.code or 500
+    if is_api_request():
+        code = HTTP_CODES.get(status, "error")
+        message = exc.description if status != 500 else "Internal server error."
+        response = jsonify(error_body(code, message or code))
+        response.status_code = status
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        if status == 429:
+            response.headers.setdefault("Retry-After", "60")
+        return response
+    titles = {
+        404: "Page not found",
+        403: "Not allowed",
+        405: "Not allowed",
+        429: "Slow down",
+        401: "Please log in",
+    }
+    response = Response(
+        *_html(status, titles.get(status, "Something went wrong"), exc.description or "")
+    )
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_unexpected(exc: Exception) -> Any:
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return jsonify(error_body("internal_error", "Internal server error.")), 500
+    return _html(500, "Something went wrong", "The error has been logged. Please try again.")
+
+
+def handle_stored_refusal(exc: StoredRefusal) -> Any:
+    """A refusal replayed for a retried Idempotency-Key: same status and body as the first."""
+    db.session.rollback()
+    if is_api_request():
+        response = jsonify(exc.body)
+        response.status_code = exc.status
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    return _html(exc.status, "That didn’t work", exc.body.get("error", {}).get("message", ""))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(StoredRefusal, handle_stored_refusal)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
