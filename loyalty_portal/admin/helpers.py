@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import Select
 
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.sql import matching
 from loyalty_portal.web.templating import program_zone
 
 
@@ -61,3 +63,17 @@ def read_text_upload(field: Any, max_bytes: int = 5 * 1024 * 1024) -> str | None
     except UnicodeDecodeError:
         field.errors = ["The file is not UTF-8 text (save it as CSV UTF-8)."]
         return None
+
+
+def filtered_list(
+    stmt: Select[Any], *, search: tuple[Any, ...], active: Any, default_status: str
+) -> tuple[Select[Any], str, str]:
+    """A list screen's `q` (searched in `search`) and `status` (active / inactive / all)
+    filters applied to `stmt`; returns it with the query text and status shown."""
+    q = request.args.get("q", "").strip()
+    if q:
+        stmt = stmt.where(matching(q, *search))
+    status = request.args.get("status", default_status)
+    if status in ("active", "inactive"):
+        stmt = stmt.where(active.is_(status == "active"))
+    return stmt, q, status

@@ -113,7 +113,7 @@ class ApiScope(StrEnum):
 
 #: What people read for each value (templates use the `label` filter).
 LABELS: dict[str, str] = {
-    CouponStatus.PENDING: "Awaiting fulfilment",
+    CouponStatus.PENDING: "Pending",
     CouponStatus.ACTIVE: "Active",
     CouponStatus.USED: "Used",
     CouponStatus.CANCELLED: "Cancelled",

@@ -37,7 +37,7 @@ def audit() -> str:
     sort, order = sort_order(SORTS, "-time")
     page = paginate(db.session, queries.audit_query(flt, order))
     return render_template(
-        "admin/audit.html",
+        "admin/audit/list.html",
         page=page,
         flt=flt,
         first=first,

@@ -61,7 +61,7 @@ def dashboard() -> tuple[str, int]:
         first, last = today - timedelta(days=29), today
         board = dashboard_service.dashboard(db.session, first, last, state)
     return render_template(
-        "admin/dashboard.html",
+        "admin/dashboard/index.html",
         board=board,
         data=chart_data(board),
         presets=PRESETS,

@@ -20,7 +20,7 @@ from loyalty_portal.web.templating import program_zone
 @bp.get("/data")
 def data() -> str:
     return render_template(
-        "admin/data.html", export_form=ExportForm(), import_form=ImportForm(), report=None
+        "admin/data/index.html", export_form=ExportForm(), import_form=ImportForm(), report=None
     )
 
 
@@ -55,7 +55,7 @@ def export() -> Response | tuple[str, int]:
                 },
             )
     page = render_template(
-        "admin/data.html", export_form=form, import_form=ImportForm(), report=None
+        "admin/data/index.html", export_form=form, import_form=ImportForm(), report=None
     )
     return page, 400
 
@@ -78,5 +78,5 @@ def import_members() -> str:
         if report is not None and (report.dry_run or not report.ok):
             db.session.rollback()  # a dry run, or a file with errors, changes nothing
     return render_template(
-        "admin/data.html", export_form=ExportForm(), import_form=form, report=report
+        "admin/data/index.html", export_form=ExportForm(), import_form=form, report=report
     )

@@ -22,7 +22,7 @@ def _page(form: ApiKeyForm, created: ApiKey | None = None, plain: str | None = N
         db.session, select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id.desc())
     )
     response = make_response(
-        render_template("admin/keys.html", page=page, form=form, created=created, plain=plain)
+        render_template("admin/keys/list.html", page=page, form=form, created=created, plain=plain)
     )
     if plain:
         response.headers["Cache-Control"] = "no-store"

@@ -11,11 +11,17 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.catalog import CodesUploadForm, OfferForm
-from loyalty_portal.admin.helpers import admin_actor, read_text_upload, sort_order, to_local, to_utc
+from loyalty_portal.admin.helpers import (
+    admin_actor,
+    filtered_list,
+    read_text_upload,
+    sort_order,
+    to_local,
+    to_utc,
+)
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Offer, Redemption, Shop, Tier, UserGroup
 from loyalty_portal.services.analytics import offer_statistics
-from loyalty_portal.services.core.sql import matching
 from loyalty_portal.services.rewards import codes
 from loyalty_portal.services.rewards import offers as offers_service
 from loyalty_portal.services.rewards.offers import get_offer
@@ -34,13 +40,9 @@ SORTS = {
 
 @bp.get("/offers")
 def offers() -> str:
-    stmt = select(Offer)
-    q = request.args.get("q", "").strip()
-    if q:
-        stmt = stmt.where(matching(q, Offer.id, Offer.title))
-    status = request.args.get("status", "active")
-    if status in ("active", "inactive"):
-        stmt = stmt.where(Offer.active.is_(status == "active"))
+    stmt, q, status = filtered_list(
+        select(Offer), search=(Offer.id, Offer.title), active=Offer.active, default_status="active"
+    )
     sort, order = sort_order(SORTS, "title")
     page = paginate(db.session, stmt.order_by(*order, Offer.id))
     ids = [o.id for o in page.items]

@@ -29,7 +29,7 @@ def tiers() -> str:
             .group_by(Member.tier_id)
         ).all()
     )
-    return render_template("admin/tiers.html", tiers=ladder, counts=counts)
+    return render_template("admin/tiers/list.html", tiers=ladder, counts=counts)
 
 
 def _tier_input(form: TierForm) -> tiers_service.TierInput:
@@ -56,7 +56,7 @@ def tier_edit(tier_id: int | None = None) -> Response | str:
     )
     if done.ok:
         return redirect(url_for("admin.tiers"), 303)
-    return render_template("admin/tier_form.html", form=form, tier=tier)
+    return render_template("admin/tiers/form.html", form=form, tier=tier)
 
 
 @bp.post("/tiers/recompute")
@@ -81,7 +81,7 @@ def groups() -> str:
             .group_by(MemberUserGroup.usergroup_id)
         ).all()
     )
-    return render_template("admin/groups.html", page=page, sort=sort, counts=counts)
+    return render_template("admin/groups/list.html", page=page, sort=sort, counts=counts)
 
 
 def _group_input(form: GroupForm, problems: Problems) -> groups_service.GroupInput:
@@ -136,4 +136,4 @@ def group_edit(group_id: str | None = None) -> Response | str:
     done = submit(form, save, field="title", success="User group saved.", rename=form_fields)
     if done.ok:
         return redirect(url_for("admin.groups"), 303)
-    return render_template("admin/group_form.html", form=form, group=group)
+    return render_template("admin/groups/form.html", form=form, group=group)

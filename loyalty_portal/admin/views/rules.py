@@ -10,11 +10,10 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.rules import RuleForm, TryRuleForm
-from loyalty_portal.admin.helpers import admin_actor, sort_order, to_local, to_utc
+from loyalty_portal.admin.helpers import admin_actor, filtered_list, sort_order, to_local, to_utc
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, UserGroup
 from loyalty_portal.services.core.errors import ValidationFailed
-from loyalty_portal.services.core.sql import matching
 from loyalty_portal.services.earning import rules as rules_service
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.forms import show_errors, submit
@@ -31,13 +30,12 @@ SORTS = {
 
 @bp.get("/rules")
 def rules() -> str:
-    stmt = select(EarningRule)
-    q = request.args.get("q", "").strip()
-    if q:
-        stmt = stmt.where(matching(q, EarningRule.event_id, EarningRule.title))
-    status = request.args.get("status", "all")
-    if status in ("active", "inactive"):
-        stmt = stmt.where(EarningRule.active.is_(status == "active"))
+    stmt, q, status = filtered_list(
+        select(EarningRule),
+        search=(EarningRule.event_id, EarningRule.title),
+        active=EarningRule.active,
+        default_status="all",
+    )
     sort, order = sort_order(SORTS, "event")
     page = paginate(db.session, stmt.order_by(*order, EarningRule.id))
     return render_template("admin/rules/list.html", page=page, q=q, status=status, sort=sort)

@@ -37,4 +37,4 @@ def settings() -> Response | str:
     )
     if done.ok:
         return redirect(url_for("admin.settings"), 303)
-    return render_template("admin/settings.html", form=form)
+    return render_template("admin/settings/form.html", form=form)

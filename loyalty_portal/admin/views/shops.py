@@ -24,7 +24,7 @@ SORTS = {"name": Shop.name, "id": Shop.id, "status": Shop.status, "created": Sho
 def shops() -> str:
     sort, order = sort_order(SORTS, "name")
     page = paginate(db.session, select(Shop).order_by(*order, Shop.id))
-    return render_template("admin/shops.html", page=page, sort=sort)
+    return render_template("admin/shops/list.html", page=page, sort=sort)
 
 
 def _input(form: ShopForm) -> shop_service.ShopInput:
@@ -50,7 +50,7 @@ def shop_new() -> Response | str:
     )
     if done.ok:
         return redirect(url_for("admin.shops"), 303)
-    return render_template("admin/shop_form.html", form=form, shop=None)
+    return render_template("admin/shops/form.html", form=form, shop=None)
 
 
 @bp.route("/shops/<shop_id>/edit", methods=["GET", "POST"])
@@ -71,4 +71,4 @@ def shop_edit(shop_id: str) -> Response | str:
     )
     if done.ok:
         return redirect(url_for("admin.shops"), 303)
-    return render_template("admin/shop_form.html", form=form, shop=shop)
+    return render_template("admin/shops/form.html", form=form, shop=shop)

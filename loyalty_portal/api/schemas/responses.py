@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from loyalty_portal.models.enums import CouponStatus, GroupStatus, OfferType, RuleType, ShopStatus
+
 EpochMs = int
 Refusal = Literal[
     "insufficient_points",
@@ -14,7 +16,6 @@ Refusal = Literal[
     "offer_not_available",
     "tier_required",
 ]
-CouponStatus = Literal["PENDING", "ACTIVE", "USED", "CANCELLED", "EXPIRED"]
 
 
 class ResponseModel(BaseModel):
@@ -43,7 +44,7 @@ class EventData(ResponseModel):
     userId: str
     eventId: str
     points: int = Field(description="Awarded by this call (0 when none).")
-    type: Literal["FIX", "CONDITIONAL", "TRANSACTION"]
+    type: RuleType
     title: str
     limit: int | None = Field(description="Completions allowed per cap period (null: no cap).")
     maximumReward: int | None
@@ -130,7 +131,7 @@ class OfferOut(ResponseModel):
     title: str
     description: str
     image: str | None
-    type: Literal["LOCAL", "ONLINE"]
+    type: OfferType
     points: int = Field(description="Cost in points.")
     shopId: str | None
     validFrom: EpochMs | None
@@ -168,7 +169,7 @@ class OfferStatisticsOut(ResponseModel):
 class ShopOut(ResponseModel):
     shopId: str
     name: str
-    status: Literal["ACTIVE", "INACTIVE"]
+    status: ShopStatus
     logo: str | None
     image: str | None
     description: dict[str, str]
@@ -214,7 +215,7 @@ class UserGroupOut(ResponseModel):
     userGroupId: str
     title: dict[str, str]
     description: dict[str, str]
-    status: Literal["ACTIVE", "INACTIVE"]
+    status: GroupStatus
 
 
 # -- leaderboards ---------------------------------------------------------------------------

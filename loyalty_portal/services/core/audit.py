@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from loyalty_portal.models import AuditLog
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.validation import changes
 from loyalty_portal.timeutil import utcnow
 
 
@@ -35,6 +36,25 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_changes(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    now: datetime,
+) -> AuditLog | None:
+    """Audit an edit with only the fields it changed; an edit that changed nothing is not
+    recorded."""
+    old, new = changes(before, after)
+    if not new:
+        return None
+    return record(session, actor, action, target_type, target_id, before=old, after=new, now=now)
 
 
 def set_active(

@@ -21,14 +21,15 @@ from loyalty_portal.models.enums import CapPeriod, RuleExpiryPolicy, RuleType
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, plain
 from loyalty_portal.services.earning import evaluation
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program.settings import load_program
 
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
 VALUE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-MAX_POINTS = 10_000_000
+#: The most points a rule may award per event (or per user-group override).
+MAX_RULE_POINTS = 10_000_000
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _checked(session: Session, data: RuleInput, problems: Problems) -> None:
     if data.type in ("FIX", "CONDITIONAL"):
         if data.points is None:
             problems.add("points", "Required for this type.")
-        problems.int_range("points", data.points, low=0, high=MAX_POINTS)
+        problems.int_range("points", data.points, low=0, high=MAX_RULE_POINTS)
         data.points_per_unit = None
     else:
         if data.points_per_unit is None:
@@ -103,7 +104,7 @@ def _checked(session: Session, data: RuleInput, problems: Problems) -> None:
     data.value_field = (data.value_field or "").strip() or "amount"
     if not VALUE_FIELD.fullmatch(data.value_field):
         problems.add("value_field", "Letters, digits and _ (a metadata key).")
-    problems.int_range("max_per_event", data.max_per_event, low=1, high=MAX_POINTS)
+    problems.int_range("max_per_event", data.max_per_event, low=1, high=MAX_RULE_POINTS)
     data.cap_period = data.cap_period or None
     if (data.cap_count is None) != (data.cap_period is None):
         problems.add("cap_count", "Give both a number of completions and a period, or neither.")
@@ -134,7 +135,7 @@ def _check_overrides(session: Session, data: RuleInput, problems: Problems) -> N
             o.points_per_unit = None
             if o.points is None:
                 problems.add("overrides", f"{o.usergroup_id}: give points.")
-            problems.int_range("overrides", o.points, low=0, high=MAX_POINTS)
+            problems.int_range("overrides", o.points, low=0, high=MAX_RULE_POINTS)
     if len(set(ids)) != len(ids):
         problems.add("overrides", "Each user group at most once.")
     data.overrides = wanted
@@ -184,11 +185,16 @@ def update_rule(
     _apply(rule, data)
     rule.updated_at = now
     session.flush()
-    old, new = changes(before, rule_snapshot(rule))
-    if new:
-        audit.record(
-            session, actor, "rule.update", "rule", rule.event_id, now=now, before=old, after=new
-        )
+    audit.record_changes(
+        session,
+        actor,
+        "rule.update",
+        "rule",
+        rule.event_id,
+        now=now,
+        before=before,
+        after=rule_snapshot(rule),
+    )
     return rule
 
 

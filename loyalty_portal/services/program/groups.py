@@ -22,7 +22,7 @@ from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
 from loyalty_portal.services.core.sql import insert_ignore
-from loyalty_portal.services.core.validation import Problems, changes
+from loyalty_portal.services.core.validation import Problems
 
 GROUP_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -181,16 +181,14 @@ def update_group(
         checked.status,
     )
     session.flush()
-    old, new = changes(before, group_snapshot(group))
-    if new:
-        audit.record(
-            session,
-            actor,
-            "usergroup.update",
-            "usergroup",
-            group.id,
-            now=now,
-            before=old,
-            after=new,
-        )
+    audit.record_changes(
+        session,
+        actor,
+        "usergroup.update",
+        "usergroup",
+        group.id,
+        now=now,
+        before=before,
+        after=group_snapshot(group),
+    )
     return group

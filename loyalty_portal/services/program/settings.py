@@ -18,7 +18,7 @@ from loyalty_portal.models import ProgramSettings
 from loyalty_portal.models.enums import ExpiryPolicy
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
-from loyalty_portal.services.core.validation import Problems, changes
+from loyalty_portal.services.core.validation import Problems
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,16 @@ def update(session: Session, data: SettingsInput, *, actor: Actor, now: datetime
     row.pending_days = data.pending_days or 0
     row.updated_at = now
     session.flush()
-    old, new = changes(before, asdict(current(session)))
-    if new:
-        audit.record(
-            session, actor, "settings.update", "settings", "program", now=now, before=old, after=new
-        )
+    audit.record_changes(
+        session,
+        actor,
+        "settings.update",
+        "settings",
+        "program",
+        now=now,
+        before=before,
+        after=asdict(current(session)),
+    )
     return data
 
 

@@ -15,7 +15,7 @@ from loyalty_portal.models import Member, MemberPointsDay, Tier
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, plain
 from loyalty_portal.services.program.settings import load_program
 
 
@@ -165,11 +165,9 @@ def save_tier(
     if before is None:
         audit.record(session, actor, "tier.create", "tier", str(tier.id), now=now, after=after)
     else:
-        old, new = changes(before, after)
-        if new:
-            audit.record(
-                session, actor, "tier.update", "tier", str(tier.id), now=now, before=old, after=new
-            )
+        audit.record_changes(
+            session, actor, "tier.update", "tier", str(tier.id), now=now, before=before, after=after
+        )
     return tier
 
 

@@ -18,7 +18,7 @@ from loyalty_portal.models.enums import Fulfilment, OfferType
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import Conflict, OfferNotFound
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, plain
 
 MAX_COST = 100_000_000
 MAX_STOCK = 100_000_000
@@ -178,11 +178,16 @@ def update_offer(
     offer.updated_at = now
     session.flush()
     session.refresh(offer)
-    old, new = changes(before, offer_snapshot(offer))
-    if new:
-        audit.record(
-            session, actor, "offer.update", "offer", offer.id, now=now, before=old, after=new
-        )
+    audit.record_changes(
+        session,
+        actor,
+        "offer.update",
+        "offer",
+        offer.id,
+        now=now,
+        before=before,
+        after=offer_snapshot(offer),
+    )
     return offer
 
 

@@ -13,7 +13,7 @@ from loyalty_portal.models.enums import ShopStatus
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
-from loyalty_portal.services.core.validation import Problems, changes
+from loyalty_portal.services.core.validation import Problems
 
 
 @dataclass
@@ -89,7 +89,14 @@ def update_shop(
     before = shop_snapshot(shop)
     _apply(shop, data)
     session.flush()
-    old, new = changes(before, shop_snapshot(shop))
-    if new:
-        audit.record(session, actor, "shop.update", "shop", shop.id, now=now, before=old, after=new)
+    audit.record_changes(
+        session,
+        actor,
+        "shop.update",
+        "shop",
+        shop.id,
+        now=now,
+        before=before,
+        after=shop_snapshot(shop),
+    )
     return shop
