@@ -8,7 +8,29 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def resource_dir(name: str) -> Path:
+    """Where the `templates`, `static` or `migrations` folder is.
+
+    They live at the top of the checkout, beside the package; the wheel carries them inside
+    the package instead (pyproject's force-include), since an installed wheel has no
+    checkout. So: `loyalty_portal/<name>` when it exists, else `<checkout>/<name>`
+    (a source checkout or an editable install).
+    """
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else ROOT / name
+
+
+def default_instance_path() -> Path:
+    """`<checkout>/instance` in a checkout (where `make run` writes), else `./instance`.
+
+    An installed wheel's parent folder is site-packages: no place for settings and data.
+    """
+    in_checkout = resource_dir("templates") == ROOT / "templates"
+    return ROOT / "instance" if in_checkout else Path.cwd() / "instance"
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -16,14 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = (
         (config or {}).get("INSTANCE_PATH")
         or os.environ.get("LOYALTY_INSTANCE_PATH")
-        or str(ROOT / "instance")
+        or str(default_instance_path())
     )
     app = Flask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     from loyalty_portal.config import check_secrets, load_config
 
@@ -45,7 +67,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

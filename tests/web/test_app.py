@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
-from loyalty_portal import create_app
+import loyalty_portal
+from loyalty_portal import create_app, default_instance_path, resource_dir
 from loyalty_portal.extensions import db
 from tests.conftest import make_config
 
@@ -39,6 +42,34 @@ def test_database_url_forms(tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'loyalty.db'}"
+
+
+def test_a_checkout_serves_its_top_level_folders(tmp_path, monkeypatch):
+    checkout = Path(loyalty_portal.__file__).resolve().parents[1]
+    monkeypatch.delenv("LOYALTY_INSTANCE_PATH", raising=False)
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.template_folder == str(checkout / "templates")
+    assert app.static_folder == str(checkout / "static")
+    assert app.extensions["migrate"].directory == str(checkout / "migrations")
+    assert app.instance_path == str(checkout / "instance")  # where `make run` writes
+    monkeypatch.setenv("LOYALTY_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.instance_path == str(tmp_path)
+
+
+def test_an_installed_package_serves_the_folders_it_carries(tmp_path, monkeypatch):
+    package = tmp_path / "site-packages" / "loyalty_portal"
+    for name in ("templates", "static", "migrations"):
+        (package / name).mkdir(parents=True)
+    monkeypatch.setattr(loyalty_portal, "PACKAGE", package)
+    monkeypatch.setattr(loyalty_portal, "ROOT", package.parent)
+    monkeypatch.chdir(tmp_path)
+    assert [resource_dir(n) for n in ("templates", "static", "migrations")] == [
+        package / "templates",
+        package / "static",
+        package / "migrations",
+    ]
+    assert default_instance_path() == tmp_path / "instance"  # not site-packages/instance
 
 
 def test_healthz_reports_the_database(app, client):
