@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import (
     CouponCode,
@@ -24,6 +23,7 @@ from loyalty_portal.models import (
     UserGroup,
 )
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import events
 from loyalty_portal.services.ledger import expiry, pending
 from loyalty_portal.services.members import accounts
@@ -41,7 +41,7 @@ DEMO_MEMBERS = [
 ]
 
 
-def is_empty(session: Session) -> bool:
+def is_empty(session: DbSession) -> bool:
     return not (
         session.scalar(select(func.count()).select_from(EarningRule))
         or session.scalar(select(func.count()).select_from(Member))
@@ -49,7 +49,7 @@ def is_empty(session: Session) -> bool:
 
 
 def seed(
-    session: Session, now: datetime, password: str | None = None
+    session: DbSession, now: datetime, password: str | None = None
 ) -> list[tuple[str, str, str]] | None:
     """Seed everything; None (and nothing written) when the program already has data."""
     if not is_empty(session):
@@ -84,7 +84,7 @@ def seed(
     return logins
 
 
-def _tiers(session: Session) -> None:
+def _tiers(session: DbSession) -> None:
     session.add_all(
         [
             Tier(name="Bronze", threshold=0, multiplier=Decimal(1), benefits="Collect and redeem."),
@@ -107,7 +107,7 @@ def _tiers(session: Session) -> None:
     )
 
 
-def _rules(session: Session) -> None:
+def _rules(session: DbSession) -> None:
     session.add_all(
         [
             EarningRule(
@@ -146,7 +146,7 @@ def _rules(session: Session) -> None:
     )
 
 
-def _catalog(session: Session, now: datetime) -> None:
+def _catalog(session: DbSession, now: datetime) -> None:
     cafe = Shop(
         id="cafe",
         name="Corner Café",
@@ -243,7 +243,7 @@ def _catalog(session: Session, now: datetime) -> None:
     )
 
 
-def _history(session: Session, now: datetime) -> None:
+def _history(session: DbSession, now: datetime) -> None:
     rng = random.Random(2026)  # noqa: S311 (demo data, not security)
     start = now - timedelta(days=HISTORY_DAYS)
     wishes = {
@@ -286,7 +286,7 @@ def _history(session: Session, now: datetime) -> None:
 
 
 def _event(
-    session: Session,
+    session: DbSession,
     user_id: str,
     event_id: str,
     when: datetime,
@@ -303,7 +303,9 @@ def _event(
     )
 
 
-def _redeem_if_possible(session: Session, user_id: str, wishes: list[str], when: datetime) -> None:
+def _redeem_if_possible(
+    session: DbSession, user_id: str, wishes: list[str], when: datetime
+) -> None:
     member = session.scalars(select(Member).where(Member.user_id == user_id)).one()
     offer = session.get_one(Offer, wishes[0])
     if check_offer(session, member, offer, when) is None:

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from loyalty_portal.models import Account, AuditLog, EventLog, LedgerEntry, Member, Redemption
 from loyalty_portal.models.enums import CouponStatus
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import matching
 
 SEARCH_SORTS = {
@@ -33,11 +34,11 @@ def search(query: str, sort_clauses: list[object]) -> Select[tuple[Member, str |
     return stmt.order_by(*sort_clauses, Member.id)
 
 
-def email_of(session: Session, member: Member) -> str | None:
+def email_of(session: DbSession, member: Member) -> str | None:
     return session.scalar(select(Account.email).where(Account.member_id == member.id))
 
 
-def live_lots(session: Session, member_id: int, now: datetime) -> list[LedgerEntry]:
+def live_lots(session: DbSession, member_id: int, now: datetime) -> list[LedgerEntry]:
     """Lots still holding points, the next to expire first (never-expiring last)."""
     stmt = (
         select(LedgerEntry)

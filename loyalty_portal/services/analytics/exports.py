@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from loyalty_portal.models import Account, EarningRule, LedgerEntry, Member, Offer, Redemption, Tier
+from loyalty_portal.services.core.session import DbSession
 
 BATCH = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -111,7 +112,7 @@ def cell(value: Any) -> Any:
 
 
 def stream_csv(
-    session: Session, kind: str, start: datetime | None, end: datetime | None
+    session: DbSession, kind: str, start: datetime | None, end: datetime | None
 ) -> Iterator[str]:
     """The export as CSV text, yielded in chunks of BATCH rows."""
     header, stmt = QUERIES[kind](start, end)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import AuditLog
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.timeutil import utcnow
 
 
 def record(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     action: str,
     target_type: str,
@@ -38,7 +37,7 @@ def record(
 
 
 def set_active(
-    session: Session,
+    session: DbSession,
     obj: Any,
     active: bool,
     *,

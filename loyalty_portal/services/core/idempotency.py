@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import IdempotencyKey
 from loyalty_portal.services.core.errors import (
@@ -21,6 +20,7 @@ from loyalty_portal.services.core.errors import (
     RequestInProgress,
     ValidationFailed,
 )
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_ignore
 
 
@@ -53,7 +53,7 @@ def validate_key(key: str) -> str:
 
 
 def claim(
-    session: Session,
+    session: DbSession,
     principal: str,
     key: str,
     request_hash: str,
@@ -109,7 +109,7 @@ def claim(
 
 
 def complete(
-    session: Session, record_id: int, status: int, body: dict[str, Any], now: datetime
+    session: DbSession, record_id: int, status: int, body: dict[str, Any], now: datetime
 ) -> None:
     """Store the response, in the same transaction as the effect."""
     session.execute(
@@ -120,12 +120,12 @@ def complete(
     )
 
 
-def release(session: Session, record_id: int) -> None:
+def release(session: DbSession, record_id: int) -> None:
     """Forget a claim whose request failed without an answer worth replaying."""
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == record_id))
 
 
-def purge(session: Session, older_than: datetime) -> int:
+def purge(session: DbSession, older_than: datetime) -> int:
     result = session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.created_at < older_than, IdempotencyKey.state == "done"

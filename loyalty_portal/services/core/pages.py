@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
+
+from loyalty_portal.services.core.session import DbSession
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ class Page(Generic[T]):
 
 
 def fetch_page(
-    session: Session,
+    session: DbSession,
     stmt: Select[Any],
     *,
     per_page: int,
