@@ -24,7 +24,7 @@ def page_number(arg: str = "page") -> int:
 
 def paginate(
     session: DbSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     arg: str = "page",
     per_page: int = PER_PAGE,

@@ -64,7 +64,7 @@ def window(
     return Window(first, following - timedelta(days=1))
 
 
-def _scores(win: Window) -> Select[tuple[int, int]]:
+def _scores(win: Window) -> Select[int, int]:
     return (
         select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned).label("points"))
         .where(MemberPointsDay.day >= win.first, MemberPointsDay.day <= win.last)
@@ -72,7 +72,7 @@ def _scores(win: Window) -> Select[tuple[int, int]]:
     )
 
 
-def _board(group_id: str, win: Window):  # type: ignore[no-untyped-def]
+def _board(group_id: str, win: Window) -> Select[str, str, int, int, datetime]:
     scores = _scores(win).subquery()
     points = func.coalesce(scores.c.points, 0)
     stmt = (

@@ -21,7 +21,7 @@ from loyalty_portal.services.core.errors import (
     ValidationFailed,
 )
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.sql import insert_ignore
+from loyalty_portal.services.core.sql import insert_ignore, rowcount
 
 
 @dataclass(frozen=True)
@@ -93,16 +93,18 @@ def claim(
         return Replay(record.response_status or 200, record.response_body or {})
     if record.created_at > now - stale_after:
         raise RequestInProgress()
-    taken = session.execute(
-        update(IdempotencyKey)
-        .where(
-            IdempotencyKey.id == record.id,
-            IdempotencyKey.state == "in_progress",
-            IdempotencyKey.created_at == record.created_at,
+    taken = rowcount(
+        session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.id == record.id,
+                IdempotencyKey.state == "in_progress",
+                IdempotencyKey.created_at == record.created_at,
+            )
+            .values(created_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(created_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not taken:
         raise RequestInProgress()
     return Claim(record.id)
@@ -131,7 +133,7 @@ def purge(session: DbSession, older_than: datetime) -> int:
             IdempotencyKey.created_at < older_than, IdempotencyKey.state == "done"
         )
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 class StoredRefusal(Exception):

@@ -34,7 +34,7 @@ class Page(Generic[T]):
 
 def fetch_page(
     session: DbSession,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     *,
     per_page: int,
     number: int = 1,

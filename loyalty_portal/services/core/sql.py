@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty_portal.services.core.session import DbSession
@@ -36,6 +36,13 @@ def upsert_add(
         index_elements=list(keys), set_={column: table.c[column] + stmt.excluded[column]}
     )
     session.execute(stmt)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` is typed to return a `Result`;
+    for a DML statement without RETURNING it is a `CursorResult`, which has the count."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def matching(text: str, *columns: Any) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from loyalty_portal.models import EarningRule, EventLog, Member
+from loyalty_portal.models import EarningRule, EventLog, Member, RuleGroupOverride
 from loyalty_portal.services.core.errors import EventNotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.lots import MAX_POINTS
@@ -116,7 +116,7 @@ def evaluate(
         ev.steps.append("The rule is not active at this time.")
         return ev
 
-    overrides = []
+    overrides: list[RuleGroupOverride] = []
     if rule.group_overrides:  # a member's groups are read only when they can matter
         groups = {g.id for g in member.usergroups} if member else set()
         groups |= set(extra_groups or [])
@@ -179,7 +179,7 @@ def evaluate(
     return ev
 
 
-def _group_points(rule: EarningRule, overrides: list[Any], ev: Evaluation) -> int:
+def _group_points(rule: EarningRule, overrides: list[RuleGroupOverride], ev: Evaluation) -> int:
     """The rule's points, or the best user-group override the member qualifies for."""
     candidates = [o.points for o in overrides if o.points is not None]
     if candidates:

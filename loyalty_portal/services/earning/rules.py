@@ -21,7 +21,7 @@ from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, changes, plain, plain_fields
 from loyalty_portal.services.earning import evaluation
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program.settings import load_program
@@ -69,7 +69,7 @@ def rule_snapshot(rule: EarningRule) -> dict[str, Any]:
         o.usergroup_id: o.points if o.points is not None else plain(o.points_per_unit)
         for o in sorted(rule.group_overrides, key=lambda o: o.usergroup_id)
     }
-    return plain(data)
+    return plain_fields(data)
 
 
 def get_rule(session: DbSession, rule_id: int) -> EarningRule:

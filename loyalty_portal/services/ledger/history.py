@@ -66,7 +66,7 @@ def day_range(
     return start, end
 
 
-def _query(member_id: int, flt: HistoryFilter) -> Select[tuple[LedgerEntry]]:
+def _query(member_id: int, flt: HistoryFilter) -> Select[LedgerEntry]:
     stmt = select(LedgerEntry).where(LedgerEntry.member_id == member_id)
     if flt.kinds:
         stmt = stmt.where(LedgerEntry.kind.in_(flt.kinds))

@@ -67,7 +67,12 @@ def expiring_points(
     )
     if within_days is not None:
         stmt = stmt.where(LedgerEntry.expires_at <= now + timedelta(days=within_days))
-    return [ExpiringPoints(int(points), at) for at, points in session.execute(stmt).all()]
+    expiring = []
+    for at, points in session.execute(stmt).all():
+        # the columns are nullable, but not in these rows (expires_at > now, remaining > 0)
+        assert at is not None and points is not None
+        expiring.append(ExpiringPoints(int(points), at))
+    return expiring
 
 
 def member_summary(

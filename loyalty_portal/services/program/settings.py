@@ -36,10 +36,10 @@ class Program:
 
 def load_program(session: DbSession) -> Program:
     """The effective settings, read once per session (a request, a CLI command)."""
-    cached = session.info.get("program")
+    cached: Program | None = session.info.get("program")
     if cached is None:
         cached = session.info["program"] = _read_program(session)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _read_program(session: DbSession) -> Program:

@@ -15,7 +15,7 @@ from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, changes, plain_fields
 from loyalty_portal.services.program.settings import load_program
 
 
@@ -109,7 +109,7 @@ class TierInput:
 
 
 def tier_snapshot(tier: Tier) -> dict[str, Any]:
-    return plain(
+    return plain_fields(
         {
             "name": tier.name,
             "threshold": tier.threshold,

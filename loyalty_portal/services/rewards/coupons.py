@@ -13,6 +13,7 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.lots import add_lot
@@ -62,16 +63,18 @@ def get_coupon(session: DbSession, coupon_id: str, member: Member | None = None)
 def use_coupon(session: DbSession, member: Member, coupon_id: str, now: datetime) -> Redemption:
     """ACTIVE -> USED (at a till). Anything else is `coupon_not_active`."""
     redemption = get_coupon(session, coupon_id, member)
-    changed = session.execute(
-        update(Redemption)
-        .where(
-            Redemption.id == redemption.id,
-            Redemption.status == "ACTIVE",
-            (Redemption.expires_at.is_(None)) | (Redemption.expires_at > now),
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(
+                Redemption.id == redemption.id,
+                Redemption.status == "ACTIVE",
+                (Redemption.expires_at.is_(None)) | (Redemption.expires_at > now),
+            )
+            .values(status="USED", used_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="USED", used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(f"Coupon is {redemption.status_at(now).lower()}, not active.")
@@ -87,12 +90,14 @@ def fulfil(
     if len(code) > 128:
         raise ValidationFailed("A code is at most 128 characters.", details={"code": ["too long"]})
     expires_at = coupon_expiry(redemption.offer, now, load_program(session))
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == coupon_id, Redemption.status == "PENDING")
-        .values(status="ACTIVE", code=code, fulfilled_at=now, expires_at=expires_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(Redemption.id == coupon_id, Redemption.status == "PENDING")
+            .values(status="ACTIVE", code=code, fulfilled_at=now, expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(
@@ -117,12 +122,14 @@ def cancel(
     """Cancel a PENDING or ACTIVE redemption: points back as a new lot, stock restored."""
     redemption = get_coupon(session, coupon_id)
     before = redemption.status_at(now)
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == coupon_id, Redemption.status.in_(OPEN_COUPON_STATUSES))
-        .values(status="CANCELLED", cancelled_at=now, note=reason[:500] or None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(Redemption.id == coupon_id, Redemption.status.in_(OPEN_COUPON_STATUSES))
+            .values(status="CANCELLED", cancelled_at=now, note=reason[:500] or None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(

@@ -18,7 +18,7 @@ from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import Conflict, OfferNotFound
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.validation import Problems, changes, plain
+from loyalty_portal.services.core.validation import Problems, changes, plain_fields
 
 MAX_COST = 100_000_000
 MAX_STOCK = 100_000_000
@@ -48,7 +48,7 @@ class OfferInput:
 
 def offer_snapshot(offer: Offer) -> dict[str, Any]:
     """The offer's editable fields as JSON, for the audit log."""
-    return plain(
+    return plain_fields(
         {
             "title": offer.title,
             "description": offer.description,
@@ -125,7 +125,7 @@ def get_offer(session: DbSession, offer_id: str) -> Offer:
     return offer
 
 
-def visible_offers_query(member: Member, now: datetime) -> Select[tuple[Offer]]:
+def visible_offers_query(member: Member, now: datetime) -> Select[Offer]:
     """Offers this member may see: active, not ended, for everyone or one of their groups.
 
     Offers not started yet, tier-locked and out-of-stock ones are included (the feed and
