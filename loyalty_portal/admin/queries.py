@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, UnaryExpression, select
 from sqlalchemy.orm import selectinload
 
 from loyalty_portal.models import Account, AuditLog, EventLog, LedgerEntry, Member, Redemption
@@ -21,7 +22,7 @@ SEARCH_SORTS = {
 }
 
 
-def search(query: str, sort_clauses: list[object]) -> Select[tuple[Member, str | None]]:
+def search(query: str, sort_clauses: list[UnaryExpression[Any]]) -> Select[Member, str | None]:
     """Members (not erased) whose userId, email or name contains `query`, with their email."""
     stmt = (
         select(Member, Account.email)
@@ -49,7 +50,7 @@ def live_lots(session: DbSession, member_id: int, now: datetime) -> list[LedgerE
     return list(session.scalars(stmt))
 
 
-def coupons_query(member_id: int) -> Select[tuple[Redemption]]:
+def coupons_query(member_id: int) -> Select[Redemption]:
     return (
         select(Redemption)
         .where(Redemption.member_id == member_id)
@@ -57,7 +58,7 @@ def coupons_query(member_id: int) -> Select[tuple[Redemption]]:
     )
 
 
-def events_query(member_id: int) -> Select[tuple[EventLog]]:
+def events_query(member_id: int) -> Select[EventLog]:
     return (
         select(EventLog)
         .where(EventLog.member_id == member_id)
@@ -65,7 +66,7 @@ def events_query(member_id: int) -> Select[tuple[EventLog]]:
     )
 
 
-def queue_query(status: str | None, offer_id: str | None) -> Select[tuple[Redemption]]:
+def queue_query(status: str | None, offer_id: str | None) -> Select[Redemption]:
     """Redemptions by status (None: all) and offer, oldest first."""
     stmt = select(Redemption).options(selectinload(Redemption.member))
     if status:
@@ -89,7 +90,7 @@ class AuditFilter:
     end: datetime | None = None
 
 
-def audit_query(flt: AuditFilter, order: list[object]) -> Select[tuple[AuditLog]]:
+def audit_query(flt: AuditFilter, order: list[UnaryExpression[Any]]) -> Select[AuditLog]:
     stmt = select(AuditLog)
     if flt.actor:
         stmt = stmt.where(matching(flt.actor, AuditLog.actor))
