@@ -31,6 +31,7 @@ run: $(BIN)/activate instance/config.py
 
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-deps
@@ -38,6 +39,7 @@ bench: $(VENV)/.test-deps
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 screenshots: $(VENV)/.test-deps
 	$(BIN)/python -m tests.browser.screenshots
@@ -49,4 +51,4 @@ vendor:
 	$(PYTHON) static/vendor/fetch.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
