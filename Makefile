@@ -31,6 +31,8 @@ run: $(BIN)/activate instance/config.py
 
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.test-deps
@@ -38,6 +40,8 @@ bench: $(VENV)/.test-deps
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 screenshots: $(VENV)/.test-deps
 	$(BIN)/python -m tests.browser.screenshots
@@ -49,4 +53,4 @@ vendor:
 	$(PYTHON) static/vendor/fetch.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .grimp_cache .mypy_cache

@@ -57,7 +57,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 
 def database_uri(app: Flask) -> str:
-    url = app.config.get("DATABASE_URL")
+    url: str | None = app.config.get("DATABASE_URL")
     if not url:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{Path(app.instance_path) / 'loyalty.db'}"

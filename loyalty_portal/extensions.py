@@ -18,9 +18,13 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+#: Where the API door leaves the caller's rate-limit bucket for `rate_limit_key`.
+RATE_LIMIT_PRINCIPAL = "loyalty.rate_limit_principal"
+
+
 def rate_limit_key() -> str:
     """The credential when there is one (API), else the client address."""
-    credential = getattr(request, "rate_limit_principal", None)
+    credential: str | None = request.environ.get(RATE_LIMIT_PRINCIPAL)
     return credential or get_remote_address()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, UnaryExpression
 
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.sql import matching
@@ -19,7 +19,7 @@ def admin_actor() -> Actor:
     return Actor.admin(current_user._get_current_object())
 
 
-def sort_order(columns: dict[str, Any], default: str) -> tuple[str, list[Any]]:
+def sort_order(columns: dict[str, Any], default: str) -> tuple[str, list[UnaryExpression[Any]]]:
     """The `sort` argument (`name` or `-name`) as ORDER BY clauses; unknown names fall back."""
     wanted = request.args.get("sort", default)
     key = wanted.lstrip("-")
@@ -54,7 +54,7 @@ def to_local(value: datetime | None) -> datetime | None:
 
 def read_text_upload(field: Any, max_bytes: int = 5 * 1024 * 1024) -> str | None:
     """The uploaded file as text, or None with the problem put next to the field."""
-    raw = field.data.read(max_bytes + 1)
+    raw: bytes = field.data.read(max_bytes + 1)
     if len(raw) > max_bytes:
         field.errors = [f"The file is larger than {max_bytes // (1024 * 1024)} MB."]
         return None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, UnaryExpression, select
+from sqlalchemy.orm import selectinload
 
 from loyalty_portal.models import Account, AuditLog, EventLog, LedgerEntry, Member, Redemption
 from loyalty_portal.models.enums import CouponStatus
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import matching
 
 SEARCH_SORTS = {
@@ -20,7 +22,7 @@ SEARCH_SORTS = {
 }
 
 
-def search(query: str, sort_clauses: list[object]) -> Select[tuple[Member, str | None]]:
+def search(query: str, sort_clauses: list[UnaryExpression[Any]]) -> Select[Member, str | None]:
     """Members (not erased) whose userId, email or name contains `query`, with their email."""
     stmt = (
         select(Member, Account.email)
@@ -33,11 +35,11 @@ def search(query: str, sort_clauses: list[object]) -> Select[tuple[Member, str |
     return stmt.order_by(*sort_clauses, Member.id)
 
 
-def email_of(session: Session, member: Member) -> str | None:
+def email_of(session: DbSession, member: Member) -> str | None:
     return session.scalar(select(Account.email).where(Account.member_id == member.id))
 
 
-def live_lots(session: Session, member_id: int, now: datetime) -> list[LedgerEntry]:
+def live_lots(session: DbSession, member_id: int, now: datetime) -> list[LedgerEntry]:
     """Lots still holding points, the next to expire first (never-expiring last)."""
     stmt = (
         select(LedgerEntry)
@@ -48,7 +50,7 @@ def live_lots(session: Session, member_id: int, now: datetime) -> list[LedgerEnt
     return list(session.scalars(stmt))
 
 
-def coupons_query(member_id: int) -> Select[tuple[Redemption]]:
+def coupons_query(member_id: int) -> Select[Redemption]:
     return (
         select(Redemption)
         .where(Redemption.member_id == member_id)
@@ -56,7 +58,7 @@ def coupons_query(member_id: int) -> Select[tuple[Redemption]]:
     )
 
 
-def events_query(member_id: int) -> Select[tuple[EventLog]]:
+def events_query(member_id: int) -> Select[EventLog]:
     return (
         select(EventLog)
         .where(EventLog.member_id == member_id)
@@ -64,7 +66,7 @@ def events_query(member_id: int) -> Select[tuple[EventLog]]:
     )
 
 
-def queue_query(status: str | None, offer_id: str | None) -> Select[tuple[Redemption]]:
+def queue_query(status: str | None, offer_id: str | None) -> Select[Redemption]:
     """Redemptions by status (None: all) and offer, oldest first."""
     stmt = select(Redemption).options(selectinload(Redemption.member))
     if status:
@@ -88,7 +90,7 @@ class AuditFilter:
     end: datetime | None = None
 
 
-def audit_query(flt: AuditFilter, order: list[object]) -> Select[tuple[AuditLog]]:
+def audit_query(flt: AuditFilter, order: list[UnaryExpression[Any]]) -> Select[AuditLog]:
     stmt = select(AuditLog)
     if flt.actor:
         stmt = stmt.where(matching(flt.actor, AuditLog.actor))

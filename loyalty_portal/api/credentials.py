@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from loyalty_portal.extensions import db, rate_limit_key
+from loyalty_portal.extensions import RATE_LIMIT_PRINCIPAL, db, rate_limit_key
 from loyalty_portal.models import ApiKey
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import (
@@ -113,7 +113,8 @@ def _resolve() -> Principal | DomainError:
         except DomainError as exc:
             db.session.rollback()
             request.environ[_CACHE] = exc
-    return request.environ[_CACHE]  # type: ignore[no-any-return]
+    resolved: Principal | DomainError = request.environ[_CACHE]
+    return resolved
 
 
 def current_principal() -> Principal:
@@ -128,7 +129,7 @@ def api_rate_key() -> str:
     """Rate-limit bucket: the credential when it checks out, else the client address."""
     resolved = _resolve()
     principal = resolved.name if isinstance(resolved, Principal) else None
-    request.rate_limit_principal = principal or f"addr:{get_remote_address()}"  # type: ignore[attr-defined]
+    request.environ[RATE_LIMIT_PRINCIPAL] = principal or f"addr:{get_remote_address()}"
     return rate_limit_key()
 
 

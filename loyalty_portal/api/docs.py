@@ -67,7 +67,7 @@ def describe(schema: Any) -> str:
         return " | ".join(str(v) for v in schema["enum"])
     if "const" in schema:
         return repr(schema["const"])
-    kind = schema.get("type", "any")
+    kind: str = schema.get("type", "any")
     if kind == "array":
         return f"array of {describe(schema.get('items'))}"
     if kind == "object" and "additionalProperties" in schema:

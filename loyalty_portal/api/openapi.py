@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from loyalty_portal.api.routing import ROUTES, WRITE_METHODS, RouteSpec
 from loyalty_portal.api.schemas.responses import ErrorResponse
@@ -50,12 +50,11 @@ IDEMPOTENCY_KEY = {
 
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
-    models = _models()
-    refs, schemas = models_json_schema(
-        [(m, "serialization" if _is_response(m) else "validation") for m in models],
-        ref_template=REF,
-    )
-    ref = {model: refs[(model, mode)] for (model, mode) in refs}
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (m, "serialization" if _is_response(m) else "validation") for m in _models()
+    ]
+    refs, schemas = models_json_schema(models, ref_template=REF)
+    ref = {model: refs[(model, mode)] for (model, mode) in models}
     paths: dict[str, dict[str, Any]] = {}
     for spec in ROUTES:
         paths.setdefault(PREFIX + spec.path, {})[spec.method.lower()] = _operation(spec, ref)

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.demo import program
 from loyalty_portal.models import EarningRule, Member, Offer
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import events
 from loyalty_portal.services.ledger import expiry, pending
 from loyalty_portal.services.members import accounts
@@ -34,7 +34,7 @@ DEMO_MEMBERS = [
 ]
 
 
-def is_empty(session: Session) -> bool:
+def is_empty(session: DbSession) -> bool:
     return not (
         session.scalar(select(func.count()).select_from(EarningRule))
         or session.scalar(select(func.count()).select_from(Member))
@@ -42,7 +42,7 @@ def is_empty(session: Session) -> bool:
 
 
 def seed(
-    session: Session, now: datetime, password: str | None = None
+    session: DbSession, now: datetime, password: str | None = None
 ) -> list[tuple[str, str, str]] | None:
     """Seed everything; None (and nothing written) when the program already has data."""
     if not is_empty(session):
@@ -77,7 +77,7 @@ def seed(
     return logins
 
 
-def _history(session: Session, now: datetime) -> None:
+def _history(session: DbSession, now: datetime) -> None:
     rng = random.Random(2026)  # noqa: S311 (demo data, not security)
     start = now - timedelta(days=HISTORY_DAYS)
     wishes = {
@@ -120,7 +120,7 @@ def _history(session: Session, now: datetime) -> None:
 
 
 def _event(
-    session: Session,
+    session: DbSession,
     user_id: str,
     event_id: str,
     when: datetime,
@@ -137,7 +137,9 @@ def _event(
     )
 
 
-def _redeem_if_possible(session: Session, user_id: str, wishes: list[str], when: datetime) -> None:
+def _redeem_if_possible(
+    session: DbSession, user_id: str, wishes: list[str], when: datetime
+) -> None:
     member = session.scalars(select(Member).where(Member.user_id == user_id)).one()
     offer = session.get_one(Offer, wishes[0])
     if check_offer(session, member, offer, when) is None:

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import (
     CouponCode,
@@ -16,9 +15,10 @@ from loyalty_portal.models import (
     Tier,
     UserGroup,
 )
+from loyalty_portal.services.core.session import DbSession
 
 
-def add_tiers(session: Session) -> None:
+def add_tiers(session: DbSession) -> None:
     session.add_all(
         [
             Tier(name="Bronze", threshold=0, multiplier=Decimal(1), benefits="Collect and redeem."),
@@ -41,7 +41,7 @@ def add_tiers(session: Session) -> None:
     )
 
 
-def add_rules(session: Session) -> None:
+def add_rules(session: DbSession) -> None:
     session.add_all(
         [
             EarningRule(
@@ -80,7 +80,7 @@ def add_rules(session: Session) -> None:
     )
 
 
-def add_catalog(session: Session, now: datetime) -> None:
+def add_catalog(session: DbSession, now: datetime) -> None:
     cafe = Shop(
         id="cafe",
         name="Corner Café",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Numeric, String
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Numeric, String, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -72,6 +72,11 @@ def tidy_decimal(value: Decimal) -> Decimal:
 
 
 class Base(DeclarativeBase):
+    if TYPE_CHECKING:
+        # DeclarativeBase says FromClause (a class may be mapped to a join or a subquery);
+        # every model here declares __tablename__, so each is mapped to a Table.
+        __table__: ClassVar[Table]
+
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {
         datetime: UTCDateTime(),

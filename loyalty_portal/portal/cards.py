@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import Member, Offer, Redemption
 from loyalty_portal.services.core.errors import DomainError
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards.eligibility import Refusal, check_offers
 from loyalty_portal.web.templating import fmt_date, fmt_points
 
@@ -37,7 +36,7 @@ class OfferCard:
 
 
 def cards_for(
-    session: Session, member: Member, offers: list[Offer], now: datetime
+    session: DbSession, member: Member, offers: list[Offer], now: datetime
 ) -> list[OfferCard]:
     refusals = check_offers(session, member, offers, now)
     return [OfferCard(offer, refusals[offer.id]) for offer in offers]

@@ -56,8 +56,8 @@ class HistoryFilterForm(Form):
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        ok = super().validate(extra_validators)
+    def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
+        ok: bool = super().validate(extra_validators)
         if ok and self.start.data and self.end.data and self.start.data > self.end.data:
             self.end.errors = [*self.end.errors, "The end date is before the start date."]
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, request
 
 from loyalty_portal.extensions import db
@@ -28,7 +30,7 @@ def history() -> str:
     settled_member(utcnow())
     form = HistoryFilterForm(request.args)
     cursor = request.args.get("cursor") or None
-    context = {"form": form, "cursor": cursor, "page": None}
+    context: dict[str, Any] = {"form": form, "cursor": cursor, "page": None}
     if form.validate():
         start, end = day_range(form.start.data, form.end.data, program_zone())
         kinds = PORTAL_TYPES.get(form.type.data) if form.type.data else None

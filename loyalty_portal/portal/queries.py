@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, Shop, Tier
 from loyalty_portal.services.core.pages import Page, fetch_page
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards.offers import visible_offers_query
 
 CATALOG_PAGE_SIZE = 24
@@ -16,7 +16,7 @@ MAX_SHOPS = 100
 
 
 def catalog_page(
-    session: Session,
+    session: DbSession,
     member: Member,
     now: datetime,
     *,
@@ -38,7 +38,7 @@ def catalog_page(
 
 
 def affordable_candidates(
-    session: Session, member: Member, now: datetime, *, limit: int = 12
+    session: DbSession, member: Member, now: datetime, *, limit: int = 12
 ) -> list[Offer]:
     """Offers that pass the cheap checks in SQL (cost, dates, stock, tier), dearest first.
 
@@ -60,6 +60,6 @@ def affordable_candidates(
     return list(session.scalars(stmt).unique())
 
 
-def active_shops(session: Session) -> list[Shop]:
+def active_shops(session: DbSession) -> list[Shop]:
     stmt = select(Shop).where(Shop.status == "ACTIVE").order_by(Shop.name).limit(MAX_SHOPS)
     return list(session.scalars(stmt))

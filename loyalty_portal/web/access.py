@@ -4,38 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort, redirect, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from loyalty_portal.extensions import login_manager
 from loyalty_portal.models import Member
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def current_member() -> Member:
     """The logged-in member (views behind `member_required` only)."""
-    member = current_user.member
+    member: Member | None = current_user.member
     assert member is not None
     return member
 
 
-def member_required(view: F) -> F:
+def member_required(view: Callable[P, R]) -> Callable[P, R | Response]:
     """Logged in as a member; anonymous users go to the login page, admins to their area."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if not current_user.is_authenticated:
-            return login_manager.unauthorized()
+            to_login: Response = login_manager.unauthorized()
+            return to_login
         if current_user.member is None or current_user.member.erased_at is not None:
             if current_user.is_admin:
                 return redirect(url_for("admin.dashboard"))
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def require_admin() -> Any:

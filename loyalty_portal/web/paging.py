@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import request
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.services.core.pages import Page, fetch_page
+from loyalty_portal.services.core.session import DbSession
 
 PER_PAGE = 25
 MAX_PAGE = 100_000
@@ -23,8 +23,8 @@ def page_number(arg: str = "page") -> int:
 
 
 def paginate(
-    session: Session,
-    stmt: Select[Any],
+    session: DbSession,
+    stmt: Select[*tuple[Any, ...]],
     *,
     arg: str = "page",
     per_page: int = PER_PAGE,

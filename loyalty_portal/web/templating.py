@@ -17,7 +17,8 @@ def current_program() -> Program:
     """The program's settings, read once per request."""
     if "program" not in g:
         g.program = load_program(db.session)
-    return g.program  # type: ignore[no-any-return]
+    program: Program = g.program
+    return program
 
 
 def program_zone() -> ZoneInfo:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from loyalty_portal.api import serialize
 from loyalty_portal.api.routing import Alias, Call, api_route
 from loyalty_portal.api.schemas import responses as out
@@ -26,7 +28,7 @@ REFUSALS = (
 )
 
 
-def _redeemed(call: Call, offer_id: str, metadata: dict[str, object]) -> out.RedeemResponse:
+def _redeemed(call: Call, offer_id: str, metadata: dict[str, Any]) -> out.RedeemResponse:
     member = members.get_member(db.session, str(call.user_id))
     coupon = redeeming.redeem(
         db.session, member, offer_id, now=call.now, actor=call.principal.actor, metadata=metadata

@@ -9,6 +9,7 @@ from pydantic import (
     AliasChoices,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     field_validator,
 )
@@ -23,8 +24,8 @@ from loyalty_portal.api.schemas.types import (
     ShortText,
     Timestamp,
     UserId,
+    WholeNumber,
     check_iso_timestamp,
-    whole_int,
 )
 from loyalty_portal.services.program import groups
 
@@ -75,7 +76,7 @@ class AdjustPointsBody(RequestModel):
         json_schema_extra={"examples": [{"points": 50, "reason": "Goodwill"}]},
     )
 
-    points: whole_int(-10_000_000, 10_000_000) = Field(  # type: ignore[valid-type]
+    points: Annotated[int, Field(ge=-10_000_000, le=10_000_000), WholeNumber] = Field(
         description="Points to add (positive) or remove (negative); not zero.",
         json_schema_extra={"not": {"const": 0}},
     )
@@ -124,16 +125,16 @@ class CancelCouponBody(RequestModel):
     reason: Text500 = ""
 
 
-def _texts_schema(required: list[str], max_len: int) -> dict[str, object]:
+def _texts_schema(required: list[str], max_len: int) -> dict[str, JsonValue]:
     """How a texts-by-language object is documented; `program.groups` enforces it, with
     the same sentences for every door, so the model here checks only the JSON types."""
-    schema: dict[str, object] = {
+    schema: dict[str, JsonValue] = {
         "propertyNames": {"pattern": groups.LANGUAGE_KEY.pattern},
         "additionalProperties": {"type": "string", "minLength": 1, "maxLength": max_len},
         "maxProperties": 20,
     }
     if required:
-        schema["required"] = required
+        schema["required"] = [*required]
         schema["properties"] = {
             lang: {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": r"\S"}
             for lang in required

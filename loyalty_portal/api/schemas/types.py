@@ -25,9 +25,9 @@ def _whole_number(value: Any) -> Any:
     return value
 
 
-def whole_int(minimum: int, maximum: int) -> Any:
-    """A strict integer in [minimum, maximum] that also takes whole floats such as 5.0."""
-    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_whole_number)]
+#: With `Annotated[int, Field(ge=..., le=...), WholeNumber]`: a strict integer in that range
+#: that also takes whole floats such as 5.0.
+WholeNumber = BeforeValidator(_whole_number)
 
 
 MAX_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -61,7 +61,7 @@ _ISO_SCHEMA = {"type": "string", "format": "date-time", "maxLength": 64}
 IsoTimestamp = Annotated[
     str, StringConstraints(min_length=1, max_length=64), WithJsonSchema(_ISO_SCHEMA)
 ]
-EpochMs = whole_int(0, MAX_EPOCH_MS)
+EpochMs = Annotated[int, Field(ge=0, le=MAX_EPOCH_MS), WholeNumber]
 Timestamp = EpochMs | IsoTimestamp
 
 #: `customerId` and `user_id` are accepted wherever `userId` is (legacy clients).

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, Redemption, Tier
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
 from loyalty_portal.services.analytics import rollups
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.program.settings import load_program
 
 SNAPSHOT_AGE = timedelta(minutes=15)
@@ -72,7 +72,7 @@ def check_range(first: date, last: date) -> None:
         )
 
 
-def refresh_snapshot(session: Session, state: StatsState, now: datetime) -> bool:
+def refresh_snapshot(session: DbSession, state: StatsState, now: datetime) -> bool:
     """Members per tier and in total (a full count, so at most every SNAPSHOT_AGE)."""
     if state.snapshot_at is not None and now - state.snapshot_at < SNAPSHOT_AGE:
         return False
@@ -89,7 +89,7 @@ def refresh_snapshot(session: Session, state: StatsState, now: datetime) -> bool
     return True
 
 
-def refresh(session: Session, now: datetime, *, max_age: timedelta) -> tuple[StatsState, bool]:
+def refresh(session: DbSession, now: datetime, *, max_age: timedelta) -> tuple[StatsState, bool]:
     """Bring rollups and snapshot up to date; returns the state and whether to commit."""
     tz = load_program(session).timezone
     state, changed = rollups.refresh(session, tz, now, max_age=max_age)
@@ -99,7 +99,7 @@ def refresh(session: Session, now: datetime, *, max_age: timedelta) -> tuple[Sta
     return state, changed
 
 
-def dashboard(session: Session, first: date, last: date, state: StatsState) -> Dashboard:
+def dashboard(session: DbSession, first: date, last: date, state: StatsState) -> Dashboard:
     check_range(first, last)
     rows = {
         r.day: r
@@ -136,7 +136,7 @@ def dashboard(session: Session, first: date, last: date, state: StatsState) -> D
     )
 
 
-def top_offers(session: Session, first: date, last: date, limit: int = 10) -> list[OfferFigures]:
+def top_offers(session: DbSession, first: date, last: date, limit: int = 10) -> list[OfferFigures]:
     """Offers by redemptions in the range, with points spent and their funnel."""
     redeemed = func.sum(StatsOfferDay.redeemed)
     stmt = (
@@ -161,7 +161,7 @@ def top_offers(session: Session, first: date, last: date, limit: int = 10) -> li
     ]
 
 
-def tier_distribution(session: Session, state: StatsState) -> list[tuple[str, int]]:
+def tier_distribution(session: DbSession, state: StatsState) -> list[tuple[str, int]]:
     counts = state.snapshot.get("tiers", {})
     ladder = session.scalars(select(Tier).order_by(Tier.threshold)).all()
     result = [("No tier", int(counts.get("0", 0)))]
@@ -169,7 +169,7 @@ def tier_distribution(session: Session, state: StatsState) -> list[tuple[str, in
     return result
 
 
-def pending_count(session: Session) -> int:
+def pending_count(session: DbSession) -> int:
     """Manual redemptions waiting for a code (the status index keeps this cheap)."""
     stmt = select(func.count()).select_from(Redemption).where(Redemption.status == "PENDING")
     return int(session.execute(stmt).scalar_one())

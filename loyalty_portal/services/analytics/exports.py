@@ -10,18 +10,23 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from loyalty_portal.models import Account, EarningRule, LedgerEntry, Member, Offer, Redemption, Tier
+from loyalty_portal.services.core.session import DbSession
+
+Ts = TypeVarTuple("Ts")
 
 BATCH = 1000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _members(start: datetime | None, end: datetime | None) -> tuple[list[str], Select[Any]]:
+def _members(
+    start: datetime | None, end: datetime | None
+) -> tuple[list[str], Select[*tuple[Any, ...]]]:
     header = ["userId", "name", "email", "balance", "lifetimePoints", "tier", "createdAt"]
     stmt = (
         select(
@@ -41,7 +46,9 @@ def _members(start: datetime | None, end: datetime | None) -> tuple[list[str], S
     return header, _in_range(stmt, Member.created_at, start, end)
 
 
-def _ledger(start: datetime | None, end: datetime | None) -> tuple[list[str], Select[Any]]:
+def _ledger(
+    start: datetime | None, end: datetime | None
+) -> tuple[list[str], Select[*tuple[Any, ...]]]:
     header = [
         "entryId", "userId", "createdAt", "kind", "points", "title", "description",
         "expiresAt", "remaining", "eventId", "redemptionId", "source",
@@ -69,7 +76,9 @@ def _ledger(start: datetime | None, end: datetime | None) -> tuple[list[str], Se
     return header, _in_range(stmt, LedgerEntry.created_at, start, end)
 
 
-def _redemptions(start: datetime | None, end: datetime | None) -> tuple[list[str], Select[Any]]:
+def _redemptions(
+    start: datetime | None, end: datetime | None
+) -> tuple[list[str], Select[*tuple[Any, ...]]]:
     header = [
         "couponId", "userId", "offerId", "offerTitle", "points", "status", "code",
         "createdAt", "fulfilledAt", "usedAt", "cancelledAt", "expiresAt",
@@ -111,7 +120,7 @@ def cell(value: Any) -> Any:
 
 
 def stream_csv(
-    session: Session, kind: str, start: datetime | None, end: datetime | None
+    session: DbSession, kind: str, start: datetime | None, end: datetime | None
 ) -> Iterator[str]:
     """The export as CSV text, yielded in chunks of BATCH rows."""
     header, stmt = QUERIES[kind](start, end)
@@ -129,8 +138,8 @@ def stream_csv(
 
 
 def _in_range(
-    stmt: Select[Any], column: Any, start: datetime | None, end: datetime | None
-) -> Select[Any]:
+    stmt: Select[*Ts], column: Any, start: datetime | None, end: datetime | None
+) -> Select[*Ts]:
     """Rows with `column` in [start, end); either bound may be open."""
     if start is not None:
         stmt = stmt.where(column >= start)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, UserGroup
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import adjustments
 from loyalty_portal.services.ledger.adjustments import MAX_ADJUSTMENT
 from loyalty_portal.services.members import members
@@ -53,7 +53,7 @@ class ImportReport:
         return sum(r.balance for r in self.rows)
 
 
-def check(session: Session, text: str) -> ImportReport:
+def check(session: DbSession, text: str) -> ImportReport:
     """Read and check every row; nothing is written."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text))
@@ -110,7 +110,7 @@ def _check_row(
     return ImportRow(line, user_id, name, balance, groups)
 
 
-def _check_against_database(session: Session, report: ImportReport) -> None:
+def _check_against_database(session: DbSession, report: ImportReport) -> None:
     """Taken userIds and unknown groups, looked up in batches."""
     ids = [r.user_id for r in report.rows]
     taken: set[str] = set()
@@ -131,7 +131,7 @@ def _check_against_database(session: Session, report: ImportReport) -> None:
 
 
 def import_members(
-    session: Session, text: str, *, actor: Actor, now: datetime, dry_run: bool
+    session: DbSession, text: str, *, actor: Actor, now: datetime, dry_run: bool
 ) -> ImportReport:
     """Check the file; unless it is a dry run and every row is good, create the members."""
     report = check(session, text)

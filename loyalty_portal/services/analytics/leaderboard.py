@@ -12,10 +12,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, MemberPointsDay, MemberUserGroup
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.program.tiers import window_days_range
 
 TIMEFRAMES = {"7d": 7, "30d": 30, "365d": 365}
@@ -64,7 +64,7 @@ def window(
     return Window(first, following - timedelta(days=1))
 
 
-def _scores(win: Window) -> Select[tuple[int, int]]:
+def _scores(win: Window) -> Select[int, int]:
     return (
         select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned).label("points"))
         .where(MemberPointsDay.day >= win.first, MemberPointsDay.day <= win.last)
@@ -72,7 +72,7 @@ def _scores(win: Window) -> Select[tuple[int, int]]:
     )
 
 
-def _board(group_id: str, win: Window):  # type: ignore[no-untyped-def]
+def _board(group_id: str, win: Window) -> Select[str, str, int, int, datetime]:
     scores = _scores(win).subquery()
     points = func.coalesce(scores.c.points, 0)
     stmt = (
@@ -94,13 +94,13 @@ def _board(group_id: str, win: Window):  # type: ignore[no-untyped-def]
 
 
 def ranking(
-    session: Session, group_id: str, win: Window, *, limit: int = 10, offset: int = 0
+    session: DbSession, group_id: str, win: Window, *, limit: int = 10, offset: int = 0
 ) -> list[Standing]:
     rows = session.execute(_board(group_id, win).limit(limit).offset(offset)).all()
     return [Standing(u, n, int(p), int(r), c) for u, n, p, r, c in rows]
 
 
-def position(session: Session, member: Member, group_id: str, win: Window) -> int:
+def position(session: DbSession, member: Member, group_id: str, win: Window) -> int:
     """0-based place of the member in the board's order."""
     board = _board(group_id, win).subquery()
     mine = select(board.c.points).where(board.c.user_id == member.user_id).scalar_subquery()
@@ -115,7 +115,7 @@ def position(session: Session, member: Member, group_id: str, win: Window) -> in
     return int(session.execute(ahead).scalar_one())
 
 
-def standing(session: Session, member: Member, group_id: str, win: Window) -> Standing:
+def standing(session: DbSession, member: Member, group_id: str, win: Window) -> Standing:
     place = position(session, member, group_id, win)
     row = ranking(session, group_id, win, limit=1, offset=place)
     if not row or row[0].user_id != member.user_id:
@@ -135,7 +135,7 @@ class Neighbourhood:
 
 
 def around(
-    session: Session, member: Member, group_id: str, win: Window, *, span: int = 2
+    session: DbSession, member: Member, group_id: str, win: Window, *, span: int = 2
 ) -> Neighbourhood:
     """The top three, and the members just before and after this one."""
     place = position(session, member, group_id, win)

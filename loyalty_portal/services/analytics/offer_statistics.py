@@ -7,10 +7,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Offer, Redemption
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.timeutil import local_midnight
 
 
@@ -38,7 +38,7 @@ def _month_starts(now: datetime, tz: ZoneInfo, months: int) -> list[date]:
 
 
 def offer_statistics(
-    session: Session, offer: Offer, now: datetime, tz: ZoneInfo, *, months: int = 12
+    session: DbSession, offer: Offer, now: datetime, tz: ZoneInfo, *, months: int = 12
 ) -> OfferStatistics:
     """Redemptions and points spent on an offer (not counting cancelled ones), in total
     and per calendar month (program zone) for the last `months` months. One query."""
@@ -78,7 +78,7 @@ def _next_month(first: date) -> date:
     return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
 
 
-def redemption_stats(session: Session, offer_ids: list[str]) -> dict[str, dict[str, int]]:
+def redemption_stats(session: DbSession, offer_ids: list[str]) -> dict[str, dict[str, int]]:
     """{offer_id: {status: count, ..., 'total': n, 'points': points spent net of refunds}}."""
     stats: dict[str, dict[str, int]] = {
         offer_id: {"total": 0, "points": 0} for offer_id in offer_ids

@@ -18,10 +18,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import EventLog, LedgerEntry, Member, Redemption
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_ignore
 from loyalty_portal.timeutil import local_midnight
 
@@ -38,7 +38,7 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 
 
-def lock_state(session: Session, tz: ZoneInfo) -> StatsState:
+def lock_state(session: DbSession, tz: ZoneInfo) -> StatsState:
     """The state row, created if missing, locked for this transaction."""
     insert_ignore(
         session,
@@ -61,7 +61,7 @@ def lock_state(session: Session, tz: ZoneInfo) -> StatsState:
     return session.execute(stmt).scalar_one()
 
 
-def compute_day(session: Session, day: date, tz: ZoneInfo, now: datetime) -> None:
+def compute_day(session: DbSession, day: date, tz: ZoneInfo, now: datetime) -> None:
     """Recompute one day's rows from the source tables (range queries on indexed times)."""
     start, end = day_bounds(day, tz)
     kinds = dict(
@@ -116,7 +116,7 @@ def compute_day(session: Session, day: date, tz: ZoneInfo, now: datetime) -> Non
     session.flush()
 
 
-def first_day(session: Session, tz: ZoneInfo, today: date) -> date:
+def first_day(session: DbSession, tz: ZoneInfo, today: date) -> date:
     """The earliest day with any data (today when there is none)."""
     earliest = [
         session.scalar(select(func.min(LedgerEntry.created_at))),
@@ -127,7 +127,9 @@ def first_day(session: Session, tz: ZoneInfo, today: date) -> date:
     return min([*known, today])
 
 
-def days_to_compute(session: Session, state: StatsState, tz: ZoneInfo, now: datetime) -> set[date]:
+def days_to_compute(
+    session: DbSession, state: StatsState, tz: ZoneInfo, now: datetime
+) -> set[date]:
     """Days after the newest final one up to today, plus final days hit by back-dated entries.
 
     Finality is prefix-closed (a refresh computes every open day up to today), so only
@@ -164,7 +166,7 @@ def is_fresh(state: StatsState | None, tz: ZoneInfo, now: datetime, max_age: tim
 
 
 def refresh(
-    session: Session, tz: ZoneInfo, now: datetime, *, max_age: timedelta
+    session: DbSession, tz: ZoneInfo, now: datetime, *, max_age: timedelta
 ) -> tuple[StatsState, bool]:
     """Bring the rollups up to date unless a refresh ran within `max_age`.
 

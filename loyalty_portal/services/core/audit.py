@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import AuditLog
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import changes
 from loyalty_portal.timeutil import utcnow
 
 
 def record(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     action: str,
     target_type: str,
@@ -39,7 +38,7 @@ def record(
 
 
 def record_changes(
-    session: Session,
+    session: DbSession,
     actor: Actor,
     action: str,
     target_type: str,
@@ -58,7 +57,7 @@ def record_changes(
 
 
 def set_active(
-    session: Session,
+    session: DbSession,
     obj: Any,
     active: bool,
     *,

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import IdempotencyKey
 from loyalty_portal.services.core.errors import (
@@ -21,7 +20,8 @@ from loyalty_portal.services.core.errors import (
     RequestInProgress,
     ValidationFailed,
 )
-from loyalty_portal.services.core.sql import insert_ignore
+from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import insert_ignore, rowcount
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def validate_key(key: str) -> str:
 
 
 def claim(
-    session: Session,
+    session: DbSession,
     principal: str,
     key: str,
     request_hash: str,
@@ -93,23 +93,25 @@ def claim(
         return Replay(record.response_status or 200, record.response_body or {})
     if record.created_at > now - stale_after:
         raise RequestInProgress()
-    taken = session.execute(
-        update(IdempotencyKey)
-        .where(
-            IdempotencyKey.id == record.id,
-            IdempotencyKey.state == "in_progress",
-            IdempotencyKey.created_at == record.created_at,
+    taken = rowcount(
+        session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.id == record.id,
+                IdempotencyKey.state == "in_progress",
+                IdempotencyKey.created_at == record.created_at,
+            )
+            .values(created_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(created_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if not taken:
         raise RequestInProgress()
     return Claim(record.id)
 
 
 def complete(
-    session: Session, record_id: int, status: int, body: dict[str, Any], now: datetime
+    session: DbSession, record_id: int, status: int, body: dict[str, Any], now: datetime
 ) -> None:
     """Store the response, in the same transaction as the effect."""
     session.execute(
@@ -120,18 +122,18 @@ def complete(
     )
 
 
-def release(session: Session, record_id: int) -> None:
+def release(session: DbSession, record_id: int) -> None:
     """Forget a claim whose request failed without an answer worth replaying."""
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == record_id))
 
 
-def purge(session: Session, older_than: datetime) -> int:
+def purge(session: DbSession, older_than: datetime) -> int:
     result = session.execute(
         delete(IdempotencyKey).where(
             IdempotencyKey.created_at < older_than, IdempotencyKey.state == "done"
         )
     )
-    return result.rowcount or 0
+    return rowcount(result) or 0
 
 
 class StoredRefusal(Exception):

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
+
+from loyalty_portal.services.core.session import DbSession
 
 T = TypeVar("T")
 
@@ -32,8 +33,8 @@ class Page(Generic[T]):
 
 
 def fetch_page(
-    session: Session,
-    stmt: Select[Any],
+    session: DbSession,
+    stmt: Select[*tuple[Any, ...]],
     *,
     per_page: int,
     number: int = 1,

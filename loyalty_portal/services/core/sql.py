@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_
+from sqlalchemy import ColumnElement, CursorResult, Result, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+
+from loyalty_portal.services.core.session import DbSession
 
 
 def insert_ignore(
-    session: Session, table: Table, values: dict[str, Any], conflict: list[str]
+    session: DbSession, table: Table, values: dict[str, Any], conflict: list[str]
 ) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id; the new id, or None if it existed."""
     dialect = session.get_bind().dialect.name
@@ -25,7 +26,7 @@ def insert_ignore(
 
 
 def upsert_add(
-    session: Session, table: Table, keys: dict[str, Any], column: str, amount: int
+    session: DbSession, table: Table, keys: dict[str, Any], column: str, amount: int
 ) -> None:
     """INSERT the row with `column` = amount, or add amount to it if the row exists."""
     dialect = session.get_bind().dialect.name
@@ -35,6 +36,13 @@ def upsert_add(
         index_elements=list(keys), set_={column: table.c[column] + stmt.excluded[column]}
     )
     session.execute(stmt)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` is typed to return a `Result`;
+    for a DML statement without RETURNING it is a `CursorResult`, which has the count."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def matching(text: str, *columns: Any) -> ColumnElement[bool]:

@@ -121,6 +121,11 @@ def plain(value: Any) -> Any:
     return value
 
 
+def plain_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """`plain` of a record's fields (what `plain` does to a dict, typed as one)."""
+    return {k: plain(v) for k, v in fields.items()}
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, as (before, after) for an audit entry."""
     keys = [k for k in after if before.get(k) != after.get(k)]

@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from loyalty_portal.models import EarningRule, EventLog, Member
+from loyalty_portal.models import EarningRule, EventLog, Member, RuleGroupOverride
 from loyalty_portal.services.core.errors import EventNotFound, ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.lots import MAX_POINTS
 from loyalty_portal.services.program.settings import Program
 from loyalty_portal.timeutil import period_start
@@ -38,7 +38,7 @@ class Evaluation:
         return self.points > 0
 
 
-def find_rule(session: Session, event_id: str) -> EarningRule:
+def find_rule(session: DbSession, event_id: str) -> EarningRule:
     rule = session.scalar(select(EarningRule).where(EarningRule.event_id == event_id))
     if rule is None:
         raise EventNotFound(f"No earning rule for eventId {event_id!r}.")
@@ -76,7 +76,7 @@ def event_value(rule: EarningRule, metadata: dict[str, Any], amount: Any) -> Dec
 
 
 def completions(
-    session: Session, rule: EarningRule, member: Member | None, now: datetime, program: Program
+    session: DbSession, rule: EarningRule, member: Member | None, now: datetime, program: Program
 ) -> int:
     """Completions of the rule by the member in the current cap period (program zone)."""
     if member is None or not rule.cap_period:
@@ -97,7 +97,7 @@ def completions(
 
 
 def evaluate(
-    session: Session,
+    session: DbSession,
     rule: EarningRule,
     member: Member | None,
     *,
@@ -116,7 +116,7 @@ def evaluate(
         ev.steps.append("The rule is not active at this time.")
         return ev
 
-    overrides = []
+    overrides: list[RuleGroupOverride] = []
     if rule.group_overrides:  # a member's groups are read only when they can matter
         groups = {g.id for g in member.usergroups} if member else set()
         groups |= set(extra_groups or [])
@@ -179,7 +179,7 @@ def evaluate(
     return ev
 
 
-def _group_points(rule: EarningRule, overrides: list[Any], ev: Evaluation) -> int:
+def _group_points(rule: EarningRule, overrides: list[RuleGroupOverride], ev: Evaluation) -> int:
     """The rule's points, or the best user-group override the member qualifies for."""
     candidates = [o.points for o in overrides if o.points is not None]
     if candidates:

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import EventLog, Member, PendingAward
 from loyalty_portal.services.core.errors import Forbidden
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning.evaluation import Evaluation, evaluate, find_rule
 from loyalty_portal.services.ledger import locks, lots, settlement
 from loyalty_portal.services.ledger.expiry import rule_lot_expiry
@@ -35,7 +34,7 @@ class EventOutcome:
 
 
 def record_event(
-    session: Session,
+    session: DbSession,
     *,
     user_id: str,
     event_id: str,

@@ -14,14 +14,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import EarningRule, RuleGroupOverride, UserGroup
 from loyalty_portal.models.enums import CapPeriod, RuleExpiryPolicy, RuleType
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
-from loyalty_portal.services.core.validation import Problems, plain
+from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.validation import Problems, plain, plain_fields
 from loyalty_portal.services.earning import evaluation
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program.settings import load_program
@@ -70,17 +70,17 @@ def rule_snapshot(rule: EarningRule) -> dict[str, Any]:
         o.usergroup_id: o.points if o.points is not None else plain(o.points_per_unit)
         for o in sorted(rule.group_overrides, key=lambda o: o.usergroup_id)
     }
-    return plain(data)
+    return plain_fields(data)
 
 
-def get_rule(session: Session, rule_id: int) -> EarningRule:
+def get_rule(session: DbSession, rule_id: int) -> EarningRule:
     rule = session.get(EarningRule, rule_id)
     if rule is None:
         raise NotFound(f"No earning rule {rule_id}.")
     return rule
 
 
-def _checked(session: Session, data: RuleInput, problems: Problems) -> None:
+def _checked(session: DbSession, data: RuleInput, problems: Problems) -> None:
     """Validate and normalise `data`: options that don't apply to its type are cleared."""
     data.title = problems.text("title", data.title, max_len=200, required=True)
     data.description = problems.text("description", data.description, max_len=2000)
@@ -119,7 +119,7 @@ def _checked(session: Session, data: RuleInput, problems: Problems) -> None:
     _check_overrides(session, data, problems)
 
 
-def _check_overrides(session: Session, data: RuleInput, problems: Problems) -> None:
+def _check_overrides(session: DbSession, data: RuleInput, problems: Problems) -> None:
     wanted = [o for o in data.overrides if o.points is not None or o.points_per_unit is not None]
     ids = [o.usergroup_id for o in wanted]
     known = set(session.scalars(select(UserGroup.id).where(UserGroup.id.in_(ids))))
@@ -153,7 +153,7 @@ def _apply(rule: EarningRule, data: RuleInput) -> None:
 
 
 def create_rule(
-    session: Session, event_id: str, data: RuleInput, *, actor: Actor, now: datetime
+    session: DbSession, event_id: str, data: RuleInput, *, actor: Actor, now: datetime
 ) -> EarningRule:
     problems = Problems()
     event_id = (event_id or "").strip()
@@ -174,7 +174,7 @@ def create_rule(
 
 
 def update_rule(
-    session: Session, rule: EarningRule, data: RuleInput, *, actor: Actor, now: datetime
+    session: DbSession, rule: EarningRule, data: RuleInput, *, actor: Actor, now: datetime
 ) -> EarningRule:
     problems = Problems()
     _checked(session, data, problems)
@@ -199,7 +199,7 @@ def update_rule(
 
 
 def set_active(
-    session: Session, rule: EarningRule, active: bool, *, actor: Actor, now: datetime
+    session: DbSession, rule: EarningRule, active: bool, *, actor: Actor, now: datetime
 ) -> EarningRule:
     audit.set_active(
         session, rule, active, kind="rule", target_id=rule.event_id, actor=actor, now=now
@@ -232,7 +232,7 @@ def parse_sample(metadata_text: str, amount_text: str) -> tuple[dict[str, Any], 
 
 
 def try_rule(
-    session: Session,
+    session: DbSession,
     rule: EarningRule,
     *,
     user_id: str,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import locks, lots, settlement, spending
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.program.settings import load_program
@@ -18,7 +17,7 @@ MAX_ADJUSTMENT = 10_000_000
 
 
 def adjust(
-    session: Session,
+    session: DbSession,
     member: Member,
     delta: int,
     *,

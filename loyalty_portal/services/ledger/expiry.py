@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import EarningRule, LedgerEntry, Member
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.program.settings import Program
 from loyalty_portal.timeutil import next_period_start
@@ -45,7 +45,7 @@ def program_lot_expiry(earned_at: datetime, program: Program) -> datetime | None
     return lot_expiry("program", None, earned_at, program)
 
 
-def expire_all_due(session: Session, now: datetime, *, batch: int = 500) -> tuple[int, int]:
+def expire_all_due(session: DbSession, now: datetime, *, batch: int = 500) -> tuple[int, int]:
     """Expire every due lot of every member. Idempotent. Returns (members, points)."""
     members = points = 0
     while ids := members_with_due_lots(session, now, batch):
@@ -58,7 +58,7 @@ def expire_all_due(session: Session, now: datetime, *, batch: int = 500) -> tupl
     return members, points
 
 
-def expire_due_lots(session: Session, member: Member, now: datetime) -> int:
+def expire_due_lots(session: DbSession, member: Member, now: datetime) -> int:
     """Turn the remainder of each lot past its expiry into one `expire` entry."""
     lots = session.scalars(
         select(LedgerEntry)
@@ -92,7 +92,7 @@ def expire_due_lots(session: Session, member: Member, now: datetime) -> int:
     return total
 
 
-def has_due_lots(session: Session, member_id: int, now: datetime) -> bool:
+def has_due_lots(session: DbSession, member_id: int, now: datetime) -> bool:
     stmt = select(LedgerEntry.id).where(
         LedgerEntry.member_id == member_id,
         LedgerEntry.remaining > 0,
@@ -101,7 +101,7 @@ def has_due_lots(session: Session, member_id: int, now: datetime) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def members_with_due_lots(session: Session, now: datetime, limit: int) -> list[int]:
+def members_with_due_lots(session: DbSession, now: datetime, limit: int) -> list[int]:
     stmt = (
         select(LedgerEntry.member_id)
         .where(LedgerEntry.remaining > 0, LedgerEntry.expires_at <= now)

@@ -12,11 +12,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import LedgerEntry
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.timeutil import local_midnight
 
 #: Portal filter names -> entry kinds.
@@ -66,7 +66,7 @@ def day_range(
     return start, end
 
 
-def _query(member_id: int, flt: HistoryFilter) -> Select[tuple[LedgerEntry]]:
+def _query(member_id: int, flt: HistoryFilter) -> Select[LedgerEntry]:
     stmt = select(LedgerEntry).where(LedgerEntry.member_id == member_id)
     if flt.kinds:
         stmt = stmt.where(LedgerEntry.kind.in_(flt.kinds))
@@ -78,7 +78,7 @@ def _query(member_id: int, flt: HistoryFilter) -> Select[tuple[LedgerEntry]]:
 
 
 def page_by_offset(
-    session: Session, member_id: int, flt: HistoryFilter, *, limit: int, offset: int
+    session: DbSession, member_id: int, flt: HistoryFilter, *, limit: int, offset: int
 ) -> Page[LedgerEntry]:
     return fetch_page(
         session, _query(member_id, flt), per_page=limit, offset=offset, number=offset // limit + 1
@@ -102,7 +102,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def page_by_cursor(
-    session: Session, member_id: int, flt: HistoryFilter, *, limit: int, cursor: str | None
+    session: DbSession, member_id: int, flt: HistoryFilter, *, limit: int, cursor: str | None
 ) -> Page[LedgerEntry]:
     """Entries older than the cursor's entry (keyset paging, newest first)."""
     stmt = _query(member_id, flt)

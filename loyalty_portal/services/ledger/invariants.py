@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from loyalty_portal.models import (
     IdempotencyKey,
@@ -14,9 +14,10 @@ from loyalty_portal.models import (
     Redemption,
 )
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
+from loyalty_portal.services.core.session import DbSession
 
 
-def verify(session: Session) -> list[str]:
+def verify(session: DbSession) -> list[str]:
     """Every drift found, as sentences; an empty list means the ledger is sound."""
     problems: list[str] = []
     problems += _balances(session)
@@ -29,7 +30,7 @@ def verify(session: Session) -> list[str]:
     return problems
 
 
-def _rollups(session: Session) -> list[str]:
+def _rollups(session: DbSession) -> list[str]:
     days = (
         select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned).label("earned"))
         .group_by(MemberPointsDay.member_id)
@@ -45,7 +46,7 @@ def _rollups(session: Session) -> list[str]:
     ]
 
 
-def _balances(session: Session) -> list[str]:
+def _balances(session: DbSession) -> list[str]:
     sums = (
         select(
             LedgerEntry.member_id.label("member_id"),
@@ -80,7 +81,7 @@ def _balances(session: Session) -> list[str]:
     return problems
 
 
-def _bounds(session: Session) -> list[str]:
+def _bounds(session: DbSession) -> list[str]:
     problems = [
         f"member {u}: negative balance {b}"
         for u, b in session.execute(
@@ -101,7 +102,7 @@ def _bounds(session: Session) -> list[str]:
     return problems
 
 
-def _limits(session: Session) -> list[str]:
+def _limits(session: DbSession) -> list[str]:
     rows = session.execute(
         select(Member.user_id, Offer.id, Offer.limit_per_member, func.count())
         .join(Redemption, Redemption.member_id == Member.id)
@@ -113,7 +114,7 @@ def _limits(session: Session) -> list[str]:
     return [f"member {u}: {n} redemptions of {o}, limit {lim}" for u, o, lim, n in rows]
 
 
-def _redemptions(session: Session) -> list[str]:
+def _redemptions(session: DbSession) -> list[str]:
     spent = (
         select(
             LedgerEntry.redemption_id,
@@ -163,7 +164,7 @@ def _redemptions(session: Session) -> list[str]:
     return problems
 
 
-def _entries(session: Session) -> list[str]:
+def _entries(session: DbSession) -> list[str]:
     untitled = session.scalars(
         select(LedgerEntry.id).where(or_(LedgerEntry.title.is_(None), LedgerEntry.title == ""))
     )
@@ -185,7 +186,7 @@ def _entries(session: Session) -> list[str]:
     return problems
 
 
-def _idempotency(session: Session) -> list[str]:
+def _idempotency(session: DbSession) -> list[str]:
     rows = session.scalars(
         select(IdempotencyKey.id).where(
             IdempotencyKey.state == "done", IdempotencyKey.response_status.is_(None)

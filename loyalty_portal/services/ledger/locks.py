@@ -7,12 +7,12 @@ it is serialised already and the clause is ignored.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member
+from loyalty_portal.services.core.session import DbSession
 
 
-def lock_member(session: Session, member_id: int) -> Member:
+def lock_member(session: DbSession, member_id: int) -> Member:
     """Lock the member row for this transaction and return it freshly loaded."""
     stmt = (
         select(Member)

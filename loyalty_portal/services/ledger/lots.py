@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import upsert_add
 from loyalty_portal.services.program.settings import load_program
 
@@ -20,7 +19,7 @@ MAX_POINTS = 2_147_483_647
 
 
 def add_lot(
-    session: Session,
+    session: DbSession,
     member: Member,
     points: int,
     *,
@@ -59,7 +58,7 @@ def add_lot(
     return entry
 
 
-def _record_earned_day(session: Session, member_id: int, at: datetime, points: int) -> None:
+def _record_earned_day(session: DbSession, member_id: int, at: datetime, points: int) -> None:
     day = at.astimezone(load_program(session).timezone).date()
     upsert_add(
         session, MemberPointsDay.__table__, {"member_id": member_id, "day": day}, "earned", points

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import EarningRule, Member, PendingAward
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import locks, lots
 from loyalty_portal.services.ledger.expiry import rule_lot_expiry
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import Program
 
 
-def release_due(session: Session, member: Member, now: datetime, program: Program) -> int:
+def release_due(session: DbSession, member: Member, now: datetime, program: Program) -> int:
     """Turn the member's due pending awards into earn lots. Member must be locked."""
     awards = session.scalars(
         select(PendingAward)
@@ -50,7 +50,7 @@ def release_due(session: Session, member: Member, now: datetime, program: Progra
     return released
 
 
-def has_due(session: Session, member_id: int, now: datetime) -> bool:
+def has_due(session: DbSession, member_id: int, now: datetime) -> bool:
     stmt = select(PendingAward.id).where(
         PendingAward.member_id == member_id,
         PendingAward.status == "pending",
@@ -59,7 +59,7 @@ def has_due(session: Session, member_id: int, now: datetime) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def release_all_due(session: Session, now: datetime, program: Program) -> int:
+def release_all_due(session: DbSession, now: datetime, program: Program) -> int:
     """Release every member's due pending points. Idempotent. Returns the points released."""
     released = 0
     while ids := members_with_due(session, now, 500):
@@ -69,7 +69,7 @@ def release_all_due(session: Session, now: datetime, program: Program) -> int:
     return released
 
 
-def members_with_due(session: Session, now: datetime, limit: int) -> list[int]:
+def members_with_due(session: DbSession, now: datetime, limit: int) -> list[int]:
     stmt = (
         select(PendingAward.member_id)
         .where(PendingAward.status == "pending", PendingAward.available_at <= now)
@@ -79,14 +79,14 @@ def members_with_due(session: Session, now: datetime, limit: int) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def pending_total(session: Session, member_id: int) -> int:
+def pending_total(session: DbSession, member_id: int) -> int:
     stmt = select(func.coalesce(func.sum(PendingAward.points), 0)).where(
         PendingAward.member_id == member_id, PendingAward.status == "pending"
     )
     return int(session.execute(stmt).scalar_one())
 
 
-def cancel_all(session: Session, member_id: int, now: datetime) -> int:
+def cancel_all(session: DbSession, member_id: int, now: datetime) -> int:
     awards = session.scalars(
         select(PendingAward).where(
             PendingAward.member_id == member_id, PendingAward.status == "pending"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import Member
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import expiry, pending
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.program.settings import load_program
 
 
-def settle(session: Session, member: Member, now: datetime) -> Member:
+def settle(session: DbSession, member: Member, now: datetime) -> Member:
     """Release due pending points and expire due lots, so balances are exact at `now`.
 
     Cheap when nothing is due (two indexed probes, no lock). Returns the member,

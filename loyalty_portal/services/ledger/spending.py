@@ -9,17 +9,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import nulls_last, or_, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core.errors import InsufficientPoints
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.expiry import expire_due_lots
 
 _BATCH = 200
 
 
 def spend(
-    session: Session,
+    session: DbSession,
     member: Member,
     points: int,
     *,
@@ -54,7 +54,7 @@ def spend(
     return entry
 
 
-def _consume_lots(session: Session, member: Member, points: int, now: datetime) -> None:
+def _consume_lots(session: DbSession, member: Member, points: int, now: datetime) -> None:
     left = points
     while left > 0:
         lots = session.scalars(

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from loyalty_portal.models import Account, Member
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.members import members
 
 MIN_PASSWORD = 8
@@ -32,11 +32,11 @@ def check_password_strength(password: str) -> None:
         raise ValidationFailed(message, details={"password": [message]})
 
 
-def find_by_email(session: Session, email: str) -> Account | None:
+def find_by_email(session: DbSession, email: str) -> Account | None:
     return session.scalar(select(Account).where(func.lower(Account.email) == email.lower()))
 
 
-def _new_account(session: Session, email: str, password: str, role: str) -> Account:
+def _new_account(session: DbSession, email: str, password: str, role: str) -> Account:
     email = normalise_email(email)
     check_password_strength(password)
     if find_by_email(session, email) is not None:
@@ -48,7 +48,7 @@ def _new_account(session: Session, email: str, password: str, role: str) -> Acco
 
 
 def register_member(
-    session: Session, email: str, password: str, now: datetime, display_name: str | None = None
+    session: DbSession, email: str, password: str, now: datetime, display_name: str | None = None
 ) -> Account:
     """Self-registration: a new member (with a generated userId) and its login."""
     account = _new_account(session, email, password, "member")
@@ -59,14 +59,14 @@ def register_member(
     return account
 
 
-def create_admin(session: Session, email: str, password: str) -> Account:
+def create_admin(session: DbSession, email: str, password: str) -> Account:
     account = _new_account(session, email, password, "admin")
     session.flush()
     return account
 
 
 def create_member_login(
-    session: Session,
+    session: DbSession,
     email: str,
     password: str,
     now: datetime,
@@ -87,7 +87,7 @@ def create_member_login(
     return account
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> Account | None:
+def authenticate(session: DbSession, email: str, password: str, now: datetime) -> Account | None:
     account = find_by_email(session, (email or "").strip())
     if account is None or account.password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
@@ -98,7 +98,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     return account
 
 
-def change_password(session: Session, account: Account, current: str, new: str) -> None:
+def change_password(session: DbSession, account: Account, current: str, new: str) -> None:
     if account.password_hash is None or not check_password_hash(account.password_hash, current):
         message = "The current password is not correct."
         raise ValidationFailed(message, details={"current_password": [message]})
@@ -107,7 +107,7 @@ def change_password(session: Session, account: Account, current: str, new: str) 
     session.flush()
 
 
-def member_login(session: Session, member: Member) -> Account:
+def member_login(session: DbSession, member: Member) -> Account:
     """The member's account, created without a password for a JWT hand-off."""
     account = session.scalar(select(Account).where(Account.member_id == member.id))
     if account is None:

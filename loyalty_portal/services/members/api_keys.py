@@ -7,13 +7,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import ApiKey
 from loyalty_portal.models.enums import ApiScope
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 
 KEY_PREFIX = "lp_"
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -24,7 +24,7 @@ def hash_key(plain: str) -> str:
 
 
 def create(
-    session: Session, name: str, scopes: list[str], actor: Actor, now: datetime
+    session: DbSession, name: str, scopes: list[str], actor: Actor, now: datetime
 ) -> tuple[ApiKey, str]:
     """Create a key; returns it with the plain text, which is never stored."""
     name = (name or "").strip()
@@ -62,7 +62,7 @@ def create(
     return key, plain
 
 
-def authenticate(session: Session, plain: str, now: datetime) -> ApiKey | None:
+def authenticate(session: DbSession, plain: str, now: datetime) -> ApiKey | None:
     """The active key for this plain text, or None. Records last use (at most once a minute)."""
     if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
         return None
@@ -74,11 +74,11 @@ def authenticate(session: Session, plain: str, now: datetime) -> ApiKey | None:
     return key
 
 
-def list_keys(session: Session) -> list[ApiKey]:
+def list_keys(session: DbSession) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.id)))
 
 
-def find(session: Session, key_id_or_prefix: str) -> ApiKey:
+def find(session: DbSession, key_id_or_prefix: str) -> ApiKey:
     key = None
     if key_id_or_prefix.isdigit():
         key = session.get(ApiKey, int(key_id_or_prefix))
@@ -89,7 +89,7 @@ def find(session: Session, key_id_or_prefix: str) -> ApiKey:
     return key
 
 
-def revoke(session: Session, key: ApiKey, actor: Actor, now: datetime) -> ApiKey:
+def revoke(session: DbSession, key: ApiKey, actor: Actor, now: datetime) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = now
         audit.record(

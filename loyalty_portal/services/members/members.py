@@ -7,7 +7,6 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import (
     Account,
@@ -23,6 +22,7 @@ from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import UserExists, UserNotFound, ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_ignore
 from loyalty_portal.services.ledger import expiry, locks, pending, spending
 
@@ -38,13 +38,13 @@ def validate_user_id(user_id: str) -> str:
     return user_id
 
 
-def find_member(session: Session, user_id: str) -> Member | None:
+def find_member(session: DbSession, user_id: str) -> Member | None:
     return session.scalar(
         select(Member).where(Member.user_id == user_id, Member.erased_at.is_(None))
     )
 
 
-def get_member(session: Session, user_id: str) -> Member:
+def get_member(session: DbSession, user_id: str) -> Member:
     member = find_member(session, user_id)
     if member is None:
         raise UserNotFound(f"No user {user_id!r}.")
@@ -52,7 +52,7 @@ def get_member(session: Session, user_id: str) -> Member:
 
 
 def create_member(
-    session: Session, user_id: str, now: datetime, display_name: str | None = None
+    session: DbSession, user_id: str, now: datetime, display_name: str | None = None
 ) -> Member:
     """Create a member; a taken userId is `user_exists`."""
     validate_user_id(user_id)
@@ -73,7 +73,7 @@ def create_member(
     return session.get_one(Member, new_id)
 
 
-def ensure_member(session: Session, user_id: str, now: datetime) -> Member:
+def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
     """The member with this userId, created if unknown (safe under concurrency)."""
     member = find_member(session, user_id)
     if member is not None:
@@ -88,7 +88,7 @@ def ensure_member(session: Session, user_id: str, now: datetime) -> Member:
     return get_member(session, user_id)
 
 
-def join_groups(session: Session, member: Member, group_ids: list[str]) -> None:
+def join_groups(session: DbSession, member: Member, group_ids: list[str]) -> None:
     """Add the member to existing groups; an unknown group id is a validation error."""
     wanted = set(group_ids)
     if not wanted:
@@ -106,7 +106,7 @@ def join_groups(session: Session, member: Member, group_ids: list[str]) -> None:
     session.refresh(member, ["usergroups"])
 
 
-def erase(session: Session, member: Member, actor: Actor, now: datetime) -> None:
+def erase(session: DbSession, member: Member, actor: Actor, now: datetime) -> None:
     """Erase personal data, coupons and history; program totals stay correct.
 
     The balance is forfeited through the ledger, entries stay (anonymised) so issued,

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import LedgerEntry, Member, Tier
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import pending
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
@@ -46,7 +46,7 @@ class MemberSummary:
 
 
 def expiring_points(
-    session: Session,
+    session: DbSession,
     member_id: int,
     now: datetime,
     *,
@@ -67,11 +67,16 @@ def expiring_points(
     )
     if within_days is not None:
         stmt = stmt.where(LedgerEntry.expires_at <= now + timedelta(days=within_days))
-    return [ExpiringPoints(int(points), at) for at, points in session.execute(stmt).all()]
+    expiring = []
+    for at, points in session.execute(stmt).all():
+        # the columns are nullable, but not in these rows (expires_at > now, remaining > 0)
+        assert at is not None and points is not None
+        expiring.append(ExpiringPoints(int(points), at))
+    return expiring
 
 
 def member_summary(
-    session: Session, member: Member, now: datetime, *, expiring_within_days: int | None = 30
+    session: DbSession, member: Member, now: datetime, *, expiring_within_days: int | None = 30
 ) -> MemberSummary:
     """A member's standing at `now` in a fixed handful of indexed queries."""
     program = load_program(session)

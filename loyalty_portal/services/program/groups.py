@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import UserGroup
 from loyalty_portal.models.enums import GroupStatus
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_ignore
 from loyalty_portal.services.core.validation import Problems
 
@@ -77,7 +77,7 @@ def group_snapshot(group: UserGroup) -> dict[str, Any]:
     }
 
 
-def get_group(session: Session, group_id: str) -> UserGroup:
+def get_group(session: DbSession, group_id: str) -> UserGroup:
     group = session.get(UserGroup, group_id)
     if group is None:
         raise NotFound(f"No user group {group_id!r}.")
@@ -113,7 +113,7 @@ def _checked(data: GroupInput, problems: Problems) -> GroupInput:
 
 
 def create_group(
-    session: Session,
+    session: DbSession,
     data: GroupInput,
     *,
     actor: Actor,
@@ -163,7 +163,7 @@ def create_group(
 
 
 def update_group(
-    session: Session,
+    session: DbSession,
     group: UserGroup,
     data: GroupInput,
     *,

@@ -12,12 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import ProgramSettings
 from loyalty_portal.models.enums import ExpiryPolicy
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems
 
 
@@ -34,15 +34,15 @@ class Program:
     project_id: str
 
 
-def load_program(session: Session) -> Program:
+def load_program(session: DbSession) -> Program:
     """The effective settings, read once per session (a request, a CLI command)."""
-    cached = session.info.get("program")
+    cached: Program | None = session.info.get("program")
     if cached is None:
         cached = session.info["program"] = _read_program(session)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
-def _read_program(session: Session) -> Program:
+def _read_program(session: DbSession) -> Program:
     row = session.get(ProgramSettings, 1) or ProgramSettings()
     config = current_app.config
     return Program(
@@ -58,7 +58,7 @@ def _read_program(session: Session) -> Program:
     )
 
 
-def settings_row(session: Session) -> ProgramSettings:
+def settings_row(session: DbSession) -> ProgramSettings:
     """The stored row, created on first change (the session's cached settings are dropped)."""
     session.info.pop("program", None)
     row = session.get(ProgramSettings, 1)
@@ -81,7 +81,7 @@ class SettingsInput:
     project_id: str
 
 
-def current(session: Session) -> SettingsInput:
+def current(session: DbSession) -> SettingsInput:
     """The effective settings (stored values over the server's defaults)."""
     program = load_program(session)
     return SettingsInput(
@@ -107,7 +107,9 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
-def update(session: Session, data: SettingsInput, *, actor: Actor, now: datetime) -> SettingsInput:
+def update(
+    session: DbSession, data: SettingsInput, *, actor: Actor, now: datetime
+) -> SettingsInput:
     problems = Problems()
     data.name = problems.text("name", data.name, max_len=120, required=True)
     data.timezone = (data.timezone or "").strip()

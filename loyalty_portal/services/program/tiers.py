@@ -9,17 +9,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, MemberPointsDay, Tier
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
-from loyalty_portal.services.core.validation import Problems, plain
+from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.validation import Problems, plain_fields
 from loyalty_portal.services.program.settings import load_program
 
 
-def tiers_ascending(session: Session) -> list[Tier]:
+def tiers_ascending(session: DbSession) -> list[Tier]:
     return list(session.scalars(select(Tier).order_by(Tier.threshold)))
 
 
@@ -29,7 +29,7 @@ def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[da
     return today - timedelta(days=window_days - 1), today
 
 
-def points_in_window(session: Session, member_id: int, now: datetime, window_days: int) -> int:
+def points_in_window(session: DbSession, member_id: int, now: datetime, window_days: int) -> int:
     """Points earned in the trailing window of calendar days (at most one row a day)."""
     first, last = window_days_range(now, window_days, load_program(session).timezone)
     stmt = select(func.coalesce(func.sum(MemberPointsDay.earned), 0)).where(
@@ -45,7 +45,7 @@ def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
     return reached[-1] if reached else None
 
 
-def recompute(session: Session, member: Member, now: datetime, window_days: int) -> Tier | None:
+def recompute(session: DbSession, member: Member, now: datetime, window_days: int) -> Tier | None:
     """Set the member's tier from points earned in the window; returns the tier."""
     tier = tier_for(
         points_in_window(session, member.id, now, window_days), tiers_ascending(session)
@@ -62,7 +62,7 @@ class TierProgress:
     points_needed: int
 
 
-def progress(session: Session, member: Member, now: datetime, window_days: int) -> TierProgress:
+def progress(session: DbSession, member: Member, now: datetime, window_days: int) -> TierProgress:
     """Where the member stands: earned in window, the tier it gives, the next tier and the gap."""
     ladder = tiers_ascending(session)
     earned = points_in_window(session, member.id, now, window_days)
@@ -75,7 +75,7 @@ def progress(session: Session, member: Member, now: datetime, window_days: int) 
     )
 
 
-def recompute_all(session: Session, now: datetime, window_days: int) -> int:
+def recompute_all(session: DbSession, now: datetime, window_days: int) -> int:
     """Recompute every member's tier (a nightly job: tiers fall as the window moves)."""
     tiers = tiers_ascending(session)
     first, last = window_days_range(now, window_days, load_program(session).timezone)
@@ -109,7 +109,7 @@ class TierInput:
 
 
 def tier_snapshot(tier: Tier) -> dict[str, Any]:
-    return plain(
+    return plain_fields(
         {
             "name": tier.name,
             "threshold": tier.threshold,
@@ -119,7 +119,7 @@ def tier_snapshot(tier: Tier) -> dict[str, Any]:
     )
 
 
-def get_tier(session: Session, tier_id: int) -> Tier:
+def get_tier(session: DbSession, tier_id: int) -> Tier:
     tier = session.get(Tier, tier_id)
     if tier is None:
         raise NotFound(f"No tier {tier_id}.")
@@ -127,7 +127,7 @@ def get_tier(session: Session, tier_id: int) -> Tier:
 
 
 def _checked_tier(
-    session: Session, data: TierInput, problems: Problems, tier_id: int | None
+    session: DbSession, data: TierInput, problems: Problems, tier_id: int | None
 ) -> None:
     data.name = problems.text("name", data.name, max_len=64, required=True)
     data.benefits = problems.text("benefits", data.benefits, max_len=2000)
@@ -148,7 +148,7 @@ def _checked_tier(
 
 
 def save_tier(
-    session: Session, tier: Tier | None, data: TierInput, *, actor: Actor, now: datetime
+    session: DbSession, tier: Tier | None, data: TierInput, *, actor: Actor, now: datetime
 ) -> Tier:
     """Create (tier=None) or update a tier. Members move at the next tier recompute."""
     problems = Problems()
@@ -171,7 +171,7 @@ def save_tier(
     return tier
 
 
-def recompute_tiers(session: Session, *, actor: Actor, now: datetime) -> int:
+def recompute_tiers(session: DbSession, *, actor: Actor, now: datetime) -> int:
     """Move every member to the tier their points in the window give now."""
     changed = recompute_all(session, now, load_program(session).tier_window_days)
     audit.record(session, actor, "tier.recompute", "tier", "*", now=now, after={"changed": changed})

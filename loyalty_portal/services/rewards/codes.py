@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import CouponCode, Offer
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -55,7 +55,7 @@ def read_codes(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]
 
 
 def add_codes(
-    session: Session, offer: Offer, text: str, *, actor: Actor, now: datetime
+    session: DbSession, offer: Offer, text: str, *, actor: Actor, now: datetime
 ) -> CodeUpload:
     """Add the file's codes to the offer's pool; repeated or known codes are reported."""
     if offer.fulfilment != "pool":
@@ -102,7 +102,7 @@ def add_codes(
     return result
 
 
-def _known_codes(session: Session, offer_id: str, codes: list[str]) -> set[str]:
+def _known_codes(session: DbSession, offer_id: str, codes: list[str]) -> set[str]:
     known: set[str] = set()
     for start in range(0, len(codes), _CHUNK):
         chunk = codes[start : start + _CHUNK]
@@ -116,14 +116,14 @@ def _known_codes(session: Session, offer_id: str, codes: list[str]) -> set[str]:
     return known
 
 
-def _insert_ignore(session: Session, rows: list[dict[str, object]]) -> None:
+def _insert_ignore(session: DbSession, rows: list[dict[str, object]]) -> None:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(CouponCode).on_conflict_do_nothing(index_elements=["offer_id", "code"])
     session.execute(stmt, rows)
 
 
-def pool_counts(session: Session, offer_ids: list[str]) -> dict[str, tuple[int, int]]:
+def pool_counts(session: DbSession, offer_ids: list[str]) -> dict[str, tuple[int, int]]:
     """{offer_id: (free codes, all codes)} for code-pool offers."""
     if not offer_ids:
         return {}

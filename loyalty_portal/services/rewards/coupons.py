@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, Redemption
 from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
@@ -13,6 +12,8 @@ from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
+from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.lots import add_lot
@@ -21,7 +22,7 @@ from loyalty_portal.services.rewards import codes
 
 
 def member_coupons(
-    session: Session,
+    session: DbSession,
     member: Member,
     *,
     limit: int = 20,
@@ -52,26 +53,28 @@ def activate(redemption: Redemption, code: str, now: datetime, expires_at: datet
     redemption.expires_at = expires_at
 
 
-def get_coupon(session: Session, coupon_id: str, member: Member | None = None) -> Redemption:
+def get_coupon(session: DbSession, coupon_id: str, member: Member | None = None) -> Redemption:
     redemption = session.get(Redemption, coupon_id)
     if redemption is None or (member is not None and redemption.member_id != member.id):
         raise CouponNotFound(f"No coupon {coupon_id!r}.")
     return redemption
 
 
-def use_coupon(session: Session, member: Member, coupon_id: str, now: datetime) -> Redemption:
+def use_coupon(session: DbSession, member: Member, coupon_id: str, now: datetime) -> Redemption:
     """ACTIVE -> USED (at a till). Anything else is `coupon_not_active`."""
     redemption = get_coupon(session, coupon_id, member)
-    changed = session.execute(
-        update(Redemption)
-        .where(
-            Redemption.id == redemption.id,
-            Redemption.status == "ACTIVE",
-            (Redemption.expires_at.is_(None)) | (Redemption.expires_at > now),
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(
+                Redemption.id == redemption.id,
+                Redemption.status == "ACTIVE",
+                (Redemption.expires_at.is_(None)) | (Redemption.expires_at > now),
+            )
+            .values(status="USED", used_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="USED", used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(f"Coupon is {redemption.status_at(now).lower()}, not active.")
@@ -79,7 +82,7 @@ def use_coupon(session: Session, member: Member, coupon_id: str, now: datetime) 
 
 
 def fulfil(
-    session: Session, coupon_id: str, *, actor: Actor, now: datetime, code: str | None = None
+    session: DbSession, coupon_id: str, *, actor: Actor, now: datetime, code: str | None = None
 ) -> Redemption:
     """Issue a PENDING (manually fulfilled) redemption: PENDING -> ACTIVE with a code."""
     redemption = get_coupon(session, coupon_id)
@@ -87,12 +90,14 @@ def fulfil(
     if len(code) > 128:
         raise ValidationFailed("A code is at most 128 characters.", details={"code": ["too long"]})
     expires_at = coupon_expiry(redemption.offer, now, load_program(session))
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == coupon_id, Redemption.status == "PENDING")
-        .values(status="ACTIVE", code=code, fulfilled_at=now, expires_at=expires_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(Redemption.id == coupon_id, Redemption.status == "PENDING")
+            .values(status="ACTIVE", code=code, fulfilled_at=now, expires_at=expires_at)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(
@@ -112,17 +117,19 @@ def fulfil(
 
 
 def cancel(
-    session: Session, coupon_id: str, *, actor: Actor, now: datetime, reason: str = ""
+    session: DbSession, coupon_id: str, *, actor: Actor, now: datetime, reason: str = ""
 ) -> Redemption:
     """Cancel a PENDING or ACTIVE redemption: points back as a new lot, stock restored."""
     redemption = get_coupon(session, coupon_id)
     before = redemption.status_at(now)
-    changed = session.execute(
-        update(Redemption)
-        .where(Redemption.id == coupon_id, Redemption.status.in_(OPEN_COUPON_STATUSES))
-        .values(status="CANCELLED", cancelled_at=now, note=reason[:500] or None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Redemption)
+            .where(Redemption.id == coupon_id, Redemption.status.in_(OPEN_COUPON_STATUSES))
+            .values(status="CANCELLED", cancelled_at=now, note=reason[:500] or None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
+from loyalty_portal.services.core.session import DbSession
 
 #: Redemptions that count against a per-member limit.
 
@@ -79,7 +79,9 @@ def counted_refusal(
     return None
 
 
-def redemptions_by_offer(session: Session, member_id: int, offer_ids: list[str]) -> dict[str, int]:
+def redemptions_by_offer(
+    session: DbSession, member_id: int, offer_ids: list[str]
+) -> dict[str, int]:
     if not offer_ids:
         return {}
     rows = session.execute(
@@ -94,7 +96,7 @@ def redemptions_by_offer(session: Session, member_id: int, offer_ids: list[str])
     return dict(rows)
 
 
-def free_codes_by_offer(session: Session, offer_ids: list[str]) -> dict[str, int]:
+def free_codes_by_offer(session: DbSession, offer_ids: list[str]) -> dict[str, int]:
     if not offer_ids:
         return {}
     rows = session.execute(
@@ -106,7 +108,7 @@ def free_codes_by_offer(session: Session, offer_ids: list[str]) -> dict[str, int
 
 
 def check_offers(
-    session: Session, member: Member, offers: list[Offer], now: datetime
+    session: DbSession, member: Member, offers: list[Offer], now: datetime
 ) -> dict[str, Refusal | None]:
     """Refusal (or None: redeemable) for each offer, in a fixed number of queries."""
     limited = [o.id for o in offers if o.limit_per_member is not None]
@@ -120,5 +122,5 @@ def check_offers(
     }
 
 
-def check_offer(session: Session, member: Member, offer: Offer, now: datetime) -> Refusal | None:
+def check_offer(session: DbSession, member: Member, offer: Offer, now: datetime) -> Refusal | None:
     return check_offers(session, member, [offer], now)[offer.id]

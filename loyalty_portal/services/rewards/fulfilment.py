@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import DomainError, ValidationFailed
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards import coupons
 
 BULK_ACTIONS = ("issue", "cancel")
@@ -27,7 +26,7 @@ class BulkResult:
 
 
 def bulk(
-    session: Session,
+    session: DbSession,
     coupon_ids: list[str],
     action: str,
     *,

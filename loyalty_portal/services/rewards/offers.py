@@ -11,14 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import Member, Offer, OfferUserGroup, Redemption, Shop, Tier, UserGroup
 from loyalty_portal.models.enums import Fulfilment, OfferType
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import Conflict, OfferNotFound
-from loyalty_portal.services.core.validation import Problems, plain
+from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.validation import Problems, plain_fields
 
 MAX_COST = 100_000_000
 MAX_STOCK = 100_000_000
@@ -48,7 +48,7 @@ class OfferInput:
 
 def offer_snapshot(offer: Offer) -> dict[str, Any]:
     """The offer's editable fields as JSON, for the audit log."""
-    return plain(
+    return plain_fields(
         {
             "title": offer.title,
             "description": offer.description,
@@ -70,7 +70,7 @@ def offer_snapshot(offer: Offer) -> dict[str, Any]:
     )
 
 
-def _checked(session: Session, data: OfferInput, problems: Problems) -> list[UserGroup]:
+def _checked(session: DbSession, data: OfferInput, problems: Problems) -> list[UserGroup]:
     """Validate `data` in place (trimmed texts); returns the offer's user groups."""
     data.title = problems.text("title", data.title, max_len=200, required=True)
     data.description = problems.text("description", data.description, max_len=5000)
@@ -118,14 +118,14 @@ def _apply(offer: Offer, data: OfferInput, groups: list[UserGroup]) -> None:
     offer.usergroups = groups
 
 
-def get_offer(session: Session, offer_id: str) -> Offer:
+def get_offer(session: DbSession, offer_id: str) -> Offer:
     offer = session.get(Offer, offer_id)
     if offer is None:
         raise OfferNotFound(f"No offer {offer_id!r}.")
     return offer
 
 
-def visible_offers_query(member: Member, now: datetime) -> Select[tuple[Offer]]:
+def visible_offers_query(member: Member, now: datetime) -> Select[Offer]:
     """Offers this member may see: active, not ended, for everyone or one of their groups.
 
     Offers not started yet, tier-locked and out-of-stock ones are included (the feed and
@@ -141,14 +141,14 @@ def visible_offers_query(member: Member, now: datetime) -> Select[tuple[Offer]]:
     )
 
 
-def visible_offers(session: Session, member: Member, now: datetime) -> list[Offer]:
+def visible_offers(session: DbSession, member: Member, now: datetime) -> list[Offer]:
     """The offers of `visible_offers_query`, cheapest first (the API's feed)."""
     stmt = visible_offers_query(member, now).order_by(Offer.cost, Offer.id)
     return list(session.scalars(stmt).unique())
 
 
 def create_offer(
-    session: Session, offer_id: str, data: OfferInput, *, actor: Actor, now: datetime
+    session: DbSession, offer_id: str, data: OfferInput, *, actor: Actor, now: datetime
 ) -> Offer:
     problems = Problems()
     offer_id = problems.slug("id", offer_id)
@@ -168,7 +168,7 @@ def create_offer(
 
 
 def update_offer(
-    session: Session, offer: Offer, data: OfferInput, *, actor: Actor, now: datetime
+    session: DbSession, offer: Offer, data: OfferInput, *, actor: Actor, now: datetime
 ) -> Offer:
     problems = Problems()
     groups = _checked(session, data, problems)
@@ -192,19 +192,19 @@ def update_offer(
 
 
 def set_active(
-    session: Session, offer: Offer, active: bool, *, actor: Actor, now: datetime
+    session: DbSession, offer: Offer, active: bool, *, actor: Actor, now: datetime
 ) -> Offer:
     """Take an offer out of the catalog (or back in); its coupons stay valid."""
     audit.set_active(session, offer, active, kind="offer", target_id=offer.id, actor=actor, now=now)
     return offer
 
 
-def redemption_count(session: Session, offer_id: str) -> int:
+def redemption_count(session: DbSession, offer_id: str) -> int:
     stmt = select(func.count()).select_from(Redemption).where(Redemption.offer_id == offer_id)
     return int(session.execute(stmt).scalar_one())
 
 
-def delete_offer(session: Session, offer: Offer, *, actor: Actor, now: datetime) -> None:
+def delete_offer(session: DbSession, offer: Offer, *, actor: Actor, now: datetime) -> None:
     """Delete an offer nobody has redeemed (with its unused pool codes)."""
     if redemption_count(session, offer.id):
         raise Conflict(

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import RedemptionRefused
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.settlement import settle
 from loyalty_portal.services.ledger.spending import spend
@@ -34,7 +34,7 @@ def _refuse(refusal: Refusal) -> RedemptionRefused:
 
 
 def redeem(
-    session: Session,
+    session: DbSession,
     member: Member,
     offer_id: str,
     *,
@@ -100,7 +100,7 @@ def redeem(
     return redemption
 
 
-def _claim_pool_code(session: Session, offer_id: str, redemption_id: str) -> str | None:
+def _claim_pool_code(session: DbSession, offer_id: str, redemption_id: str) -> str | None:
     free = (
         select(CouponCode.id)
         .where(CouponCode.offer_id == offer_id, CouponCode.redemption_id.is_(None))

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from loyalty_portal.models import Shop
 from loyalty_portal.models.enums import ShopStatus
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
+from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems
 
 
@@ -56,7 +55,7 @@ def _apply(shop: Shop, data: ShopInput) -> None:
     shop.description = description
 
 
-def get_shop(session: Session, shop_id: str) -> Shop:
+def get_shop(session: DbSession, shop_id: str) -> Shop:
     shop = session.get(Shop, shop_id)
     if shop is None:
         raise NotFound(f"No shop {shop_id!r}.")
@@ -64,7 +63,7 @@ def get_shop(session: Session, shop_id: str) -> Shop:
 
 
 def create_shop(
-    session: Session, shop_id: str, data: ShopInput, *, actor: Actor, now: datetime
+    session: DbSession, shop_id: str, data: ShopInput, *, actor: Actor, now: datetime
 ) -> Shop:
     problems = Problems()
     shop_id = problems.slug("id", shop_id)
@@ -81,7 +80,7 @@ def create_shop(
 
 
 def update_shop(
-    session: Session, shop: Shop, data: ShopInput, *, actor: Actor, now: datetime
+    session: DbSession, shop: Shop, data: ShopInput, *, actor: Actor, now: datetime
 ) -> Shop:
     problems = Problems()
     _checked(data, problems)
