@@ -130,7 +130,7 @@ def _texts_schema(required: list[str], max_len: int) -> dict[str, JsonValue]:
     the same sentences for every door, so the model here checks only the JSON types."""
     schema: dict[str, JsonValue] = {
         "propertyNames": {"pattern": groups.LANGUAGE_KEY.pattern},
-        "additionalProperties": {"type": "string", "minLength": 1, "maxLength": max_len},
+        "additionalProperties": {"type": "string", "maxLength": max_len},  # blanks dropped
         "maxProperties": 20,
     }
     if required:
