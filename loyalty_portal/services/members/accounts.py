@@ -12,9 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from loyalty_portal.models import Account, Member
 from loyalty_portal.services.core.errors import ValidationFailed
-from loyalty_portal.services.members import members
+from loyalty_portal.services.members import members, passwords
 
-MIN_PASSWORD = 8
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
@@ -26,19 +25,13 @@ def normalise_email(email: str) -> str:
         raise ValidationFailed(str(exc), details={"email": [str(exc)]}) from None
 
 
-def check_password_strength(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        message = f"Use at least {MIN_PASSWORD} characters."
-        raise ValidationFailed(message, details={"password": [message]})
-
-
 def find_by_email(session: Session, email: str) -> Account | None:
     return session.scalar(select(Account).where(func.lower(Account.email) == email.lower()))
 
 
 def _new_account(session: Session, email: str, password: str, role: str) -> Account:
     email = normalise_email(email)
-    check_password_strength(password)
+    passwords.check_strength(password, email=email)
     if find_by_email(session, email) is not None:
         message = "An account with this email already exists."
         raise ValidationFailed(message, details={"email": [message]})
@@ -102,7 +95,10 @@ def change_password(session: Session, account: Account, current: str, new: str) 
     if account.password_hash is None or not check_password_hash(account.password_hash, current):
         message = "The current password is not correct."
         raise ValidationFailed(message, details={"current_password": [message]})
-    check_password_strength(new)
+    passwords.check_strength(new, email=account.email, field="new_password")
+    if check_password_hash(account.password_hash, new):
+        message = "The new password must differ from the current one."
+        raise ValidationFailed(message, details={"new_password": [message]})
     account.password_hash = generate_password_hash(new)
     session.flush()
 
