@@ -18,11 +18,9 @@ from loyalty_portal.web.forms import submit
 
 
 @login_manager.user_loader
-def load_account(account_id: str) -> Account | None:
-    if not account_id.isdigit():
-        return None
-    account = db.session.get(Account, int(account_id))
-    return account if account is not None and account.active else None
+def load_account(session_id: str) -> Account | None:
+    """Only a session of the account's current version counts (see `accounts.end_sessions`)."""
+    return accounts.find_session_account(db.session, session_id)
 
 
 login_manager.login_view = "auth.login"
@@ -69,6 +67,9 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Log out here and everywhere else: a copied cookie stops working too."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(db.session, current_user)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -102,15 +103,18 @@ def register() -> Response | str:
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Response | str:
+    """Other sessions end with the old password; this browser gets a fresh session."""
     form = ChangePasswordForm()
+    account = current_user._get_current_object()
     done = submit(
         form,
         lambda: accounts.change_password(
-            db.session, current_user, form.current_password.data, form.new_password.data
+            db.session, account, form.current_password.data, form.new_password.data
         ),
         field="new_password",
-        success="Your password has been changed.",
     )
     if done.ok:
-        return redirect(home_for(current_user), 303)
+        start_session(account)
+        flash("Your password has been changed. Other devices have been logged out.", "success")
+        return redirect(home_for(account), 303)
     return render_template("auth/password.html", form=form)

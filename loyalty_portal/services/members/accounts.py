@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from loyalty_portal.models import Account, Member
-from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core import audit
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.core.errors import NotFound, ValidationFailed
 from loyalty_portal.services.members import members, passwords
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
@@ -100,14 +102,57 @@ def change_password(session: Session, account: Account, current: str, new: str) 
         message = "The new password must differ from the current one."
         raise ValidationFailed(message, details={"new_password": [message]})
     account.password_hash = generate_password_hash(new)
-    session.flush()
+    end_sessions(session, account)
 
 
 def member_login(session: Session, member: Member) -> Account:
     """The member's account, created without a password for a JWT hand-off."""
-    account = session.scalar(select(Account).where(Account.member_id == member.id))
+    account = find_login(session, member)
     if account is None:
         account = Account(role="member", member_id=member.id)
         session.add(account)
         session.flush()
     return account
+
+
+def find_login(session: Session, member: Member) -> Account | None:
+    return session.scalar(select(Account).where(Account.member_id == member.id))
+
+
+def login_of(session: Session, member: Member) -> Account:
+    """The member's login; a member without one is `not_found`."""
+    account = find_login(session, member)
+    if account is None:
+        raise NotFound(f"Member {member.user_id!r} has no login.")
+    return account
+
+
+def find_session_account(session: Session, session_id: str) -> Account | None:
+    """The active account a login session (`Account.get_id()`) still belongs to, if any."""
+    account_id, _, version = session_id.partition(":")
+    if not (account_id.isdigit() and version.isdigit()):
+        return None
+    account = session.get(Account, int(account_id))
+    if account is None or not account.active or account.session_version != int(version):
+        return None
+    return account
+
+
+def end_sessions(
+    session: Session, account: Account, *, actor: Actor | None = None, now: datetime | None = None
+) -> None:
+    """End every login session of the account (audited when an admin does it)."""
+    account.session_version = Account.session_version + 1
+    session.flush()
+    session.refresh(account, ["session_version"])
+    if actor is not None:
+        target = account.member.user_id if account.member else str(account.id)
+        audit.record(
+            session,
+            actor,
+            "account.end_sessions",
+            "member" if account.member else "account",
+            target,
+            after={"email": account.email},
+            now=now,
+        )
