@@ -45,3 +45,22 @@ class ChangePasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Log out")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send me a link")
+
+
+class ResendVerificationForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send a new link")
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=NEW_PASSWORD, description=PASSWORD_HELP)
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")],
+    )
+    submit = SubmitField("Set password")

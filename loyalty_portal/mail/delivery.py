@@ -150,9 +150,14 @@ def deliver(mail_id: int, retry_delays: Iterable[float] = ()) -> bool:
 
 def deliver_unsent(limit: int = 500) -> tuple[int, int]:
     """Send what is still queued (cron, or a worker); (sent, not sent)."""
+    now = utcnow()
     ids = db.session.scalars(
         select(OutgoingMail.id)
-        .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+        .where(
+            OutgoingMail.sent_at.is_(None),
+            OutgoingMail.attempts < MAX_ATTEMPTS,
+            or_(OutgoingMail.claimed_until.is_(None), OutgoingMail.claimed_until < now),
+        )
         .order_by(OutgoingMail.created_at, OutgoingMail.id)
         .limit(limit)
     ).all()

@@ -84,8 +84,10 @@ def send_to_console(folder: Path, name: str, message: EmailMessage) -> Path:
     path = folder / f"{name}.eml"
     path.write_bytes(bytes(message))
     rule = "-" * 72
-    print(
-        f"{rule}\nMail (no LOYALTY_SMTP_URL set; kept in {path}):\n{message.as_string()}\n{rule}",
+    headers = "".join(f"{name}: {message[name]}\n" for name in ("From", "To", "Subject"))
+    print(  # decoded, so the links can be clicked or copied from the terminal
+        f"{rule}\nMail (no LOYALTY_SMTP_URL set; kept in {path}):\n{headers}\n"
+        f"{message.get_content().rstrip()}\n{rule}",
         file=sys.stdout,
         flush=True,
     )

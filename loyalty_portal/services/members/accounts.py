@@ -1,4 +1,8 @@
-"""Logins: registration, authentication, passwords and admins."""
+"""Logins: creation, authentication, passwords, and confirming the email address.
+
+Logins that an operator creates (CLI, demo, admin) count as confirmed: the operator vouches
+for the address. Self-registered ones are confirmed by a verification or reset link.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,23 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from loyalty_portal.models import Account, Member
-from loyalty_portal.services.core import audit
-from loyalty_portal.services.core.actors import Actor
-from loyalty_portal.services.core.errors import NotFound, ValidationFailed
-from loyalty_portal.services.members import members, passwords
+from loyalty_portal.services.core.errors import Forbidden, NotFound, ValidationFailed
+from loyalty_portal.services.members import login_sessions, members, passwords
+from loyalty_portal.timeutil import utcnow
 
 # Checked when no account matches, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+class EmailNotVerified(Forbidden):
+    """The password was right, but the address was never confirmed (and must be)."""
+
+    code = "email_not_verified"
+    default_message = "Confirm your email address first: follow the link we sent you."
+
+    def __init__(self, account: Account) -> None:
+        super().__init__()
+        self.account = account
 
 
 def normalise_email(email: str) -> str:
@@ -54,8 +68,11 @@ def register_member(
     return account
 
 
-def create_admin(session: Session, email: str, password: str) -> Account:
+def create_admin(
+    session: Session, email: str, password: str, now: datetime | None = None
+) -> Account:
     account = _new_account(session, email, password, "admin")
+    account.email_verified_at = now or utcnow()
     session.flush()
     return account
 
@@ -70,27 +87,46 @@ def create_member_login(
 ) -> Account:
     """A member login for an existing userId (or a new member when none is given)."""
     if user_id is None:
-        return register_member(session, email, password, now, display_name)
-    account = _new_account(session, email, password, "member")
-    member = members.find_member(session, user_id) or members.create_member(
-        session, user_id, now, display_name
-    )
-    if session.scalar(select(Account.id).where(Account.member_id == member.id)):
-        raise ValidationFailed(f"Member {user_id!r} already has a login.")
-    account.member_id = member.id
+        account = register_member(session, email, password, now, display_name)
+    else:
+        account = _new_account(session, email, password, "member")
+        member = members.find_member(session, user_id) or members.create_member(
+            session, user_id, now, display_name
+        )
+        if session.scalar(select(Account.id).where(Account.member_id == member.id)):
+            raise ValidationFailed(f"Member {user_id!r} already has a login.")
+        account.member_id = member.id
+    account.email_verified_at = now
     session.flush()
     return account
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> Account | None:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime,
+    *,
+    require_verified_email: bool = False,
+) -> Account | None:
+    """The account for a right email and password, else None (`EmailNotVerified` when the
+    password was right but the address still has to be confirmed)."""
     account = find_by_email(session, (email or "").strip())
     if account is None or account.password_hash is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not check_password_hash(account.password_hash, password or "") or not account.active:
         return None
+    if require_verified_email and account.email_verified_at is None:
+        raise EmailNotVerified(account)
     account.last_login_at = now
     return account
+
+
+def _refuse_reuse(account: Account, new: str) -> None:
+    if account.password_hash is not None and check_password_hash(account.password_hash, new):
+        message = "The new password must differ from the current one."
+        raise ValidationFailed(message, details={"new_password": [message]})
 
 
 def change_password(session: Session, account: Account, current: str, new: str) -> None:
@@ -98,11 +134,38 @@ def change_password(session: Session, account: Account, current: str, new: str) 
         message = "The current password is not correct."
         raise ValidationFailed(message, details={"current_password": [message]})
     passwords.check_strength(new, email=account.email, field="new_password")
-    if check_password_hash(account.password_hash, new):
-        message = "The new password must differ from the current one."
-        raise ValidationFailed(message, details={"new_password": [message]})
+    _refuse_reuse(account, new)
     account.password_hash = generate_password_hash(new)
-    end_sessions(session, account)
+    login_sessions.end_sessions(session, account)
+
+
+def reset_password(session: Session, account: Account, new: str, now: datetime) -> None:
+    """A new password from a reset link: every session ends, and the address is confirmed
+    (the link reached it)."""
+    passwords.check_strength(new, email=account.email, field="new_password")
+    _refuse_reuse(account, new)
+    account.password_hash = generate_password_hash(new)
+    confirm_email(session, account, now)
+    login_sessions.end_sessions(session, account)
+
+
+def confirm_email(session: Session, account: Account, now: datetime) -> None:
+    if account.email_verified_at is None:
+        account.email_verified_at = now
+        session.flush()
+
+
+def replace_unconfirmed_password(session: Session, account: Account, password: str) -> None:
+    """Registering an unconfirmed address again: the latest registration's password counts
+    (and the earlier verification links die with the old one)."""
+    assert account.email_verified_at is None
+    account.password_hash = generate_password_hash(password)
+    session.flush()
+
+
+def spend_hashing_time(password: str) -> None:
+    """Cost what hashing a new password costs, where none is stored (equal response times)."""
+    generate_password_hash(password or "")
 
 
 def member_login(session: Session, member: Member) -> Account:
@@ -125,34 +188,3 @@ def login_of(session: Session, member: Member) -> Account:
     if account is None:
         raise NotFound(f"Member {member.user_id!r} has no login.")
     return account
-
-
-def find_session_account(session: Session, session_id: str) -> Account | None:
-    """The active account a login session (`Account.get_id()`) still belongs to, if any."""
-    account_id, _, version = session_id.partition(":")
-    if not (account_id.isdigit() and version.isdigit()):
-        return None
-    account = session.get(Account, int(account_id))
-    if account is None or not account.active or account.session_version != int(version):
-        return None
-    return account
-
-
-def end_sessions(
-    session: Session, account: Account, *, actor: Actor | None = None, now: datetime | None = None
-) -> None:
-    """End every login session of the account (audited when an admin does it)."""
-    account.session_version = Account.session_version + 1
-    session.flush()
-    session.refresh(account, ["session_version"])
-    if actor is not None:
-        target = account.member.user_id if account.member else str(account.id)
-        audit.record(
-            session,
-            actor,
-            "account.end_sessions",
-            "member" if account.member else "account",
-            target,
-            after={"email": account.email},
-            now=now,
-        )
