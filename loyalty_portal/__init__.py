@@ -71,6 +71,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from loyalty_portal import mail
+
+    mail.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -36,6 +36,18 @@ DEFAULTS: dict[str, Any] = {
     # A portal tab left open for a working day can still post; refusals say so clearly.
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
     "SQLITE_BUSY_TIMEOUT_MS": 30_000,
+    # -- mail and account recovery (password reset, email verification) -------------------
+    # smtp://user:pw@host:587?starttls=true or smtps://user:pw@host:465; unset: mail is
+    # printed to the console and kept in instance/mail/.
+    "SMTP_URL": None,
+    "MAIL_FROM": "Loyalty Portal <no-reply@localhost>",
+    # e.g. https://loyalty.example.com: links in mail start with it (never with the Host
+    # header a request claims); unset, they use the address the request came to.
+    "PUBLIC_URL": None,
+    # New self-registered accounts must follow the emailed link before they can log in.
+    "REQUIRE_EMAIL_VERIFICATION": False,
+    # Seconds between the attempts to send one message right after its commit.
+    "MAIL_RETRY_DELAYS": (2, 5),
 }
 
 

@@ -14,8 +14,10 @@ from werkzeug.serving import make_server
 
 from loyalty_portal import create_app
 from loyalty_portal.extensions import db
+from loyalty_portal.mail import wait_for_deliveries
 from tests.database import BACKENDS, postgres_database, reset
 from tests.factories import Factories
+from tests.smtp import SmtpServer
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 API_SECRET = "test-api-secret-that-is-long-enough-0123456789"
@@ -112,6 +114,16 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1; point the app at it with
+    `app_config = {"SMTP_URL": smtp_server.url}`."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def backend(database_url: str) -> str:
     return "postgresql" if database_url.startswith("postgresql") else "sqlite"
 
@@ -126,6 +138,7 @@ def app_config() -> dict[str, Any]:
 def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(make_config(database_url, tmp_path / "instance", **app_config))
     yield app
+    wait_for_deliveries(app)  # no mail thread may outlive its test (and touch the next one's rows)
     with app.app_context():
         db.session.remove()
         reset(db.engine)

@@ -12,17 +12,28 @@ from loyalty_portal.auth import bp
 from loyalty_portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from loyalty_portal.extensions import db, limiter, login_manager
 from loyalty_portal.models import Account
-from loyalty_portal.services.members import accounts
+from loyalty_portal.services.members import account_mail, accounts, login_sessions, registration
+from loyalty_portal.services.members.registration import Outcome
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.account_links import account_links
 from loyalty_portal.web.forms import submit
+
+#: Said for a registration whatever the address (with verification on).
+CHECK_EMAIL = (
+    "Check your email: we sent a message to {email}. Follow its link to finish; "
+    "no account can be used before that."
+)
+#: Said when the address has an account and verification is off (see `registration`).
+TAKEN = (
+    "We could not create an account with this address. If it is yours, log in or choose "
+    "a new password with “Forgot your password?”."
+)
 
 
 @login_manager.user_loader
-def load_account(account_id: str) -> Account | None:
-    if not account_id.isdigit():
-        return None
-    account = db.session.get(Account, int(account_id))
-    return account if account is not None and account.active else None
+def load_account(session_id: str) -> Account | None:
+    """Only a session of the account's current version counts (see `login_sessions`)."""
+    return login_sessions.find_session_account(db.session, session_id)
 
 
 login_manager.login_view = "auth.login"
@@ -58,7 +69,22 @@ def login() -> Response | str:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        account = accounts.authenticate(db.session, form.email.data, form.password.data, utcnow())
+        try:
+            account = accounts.authenticate(
+                db.session,
+                form.email.data,
+                form.password.data,
+                utcnow(),
+                require_verified_email=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
+            )
+        except accounts.EmailNotVerified as refused:
+            account_mail.send_verification_link(
+                db.session, refused.account, account_links(), utcnow()
+            )
+            form.email.errors.append(
+                "Confirm your email address first: we have sent a new link to it."
+            )
+            return render_template("auth/login.html", form=form)
         if account is not None:
             target = safe_next(request.args.get("next"))
             start_session(account)
@@ -69,6 +95,9 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Log out here and everywhere else: a copied cookie stops working too."""
+    if current_user.is_authenticated:
+        login_sessions.end_sessions(db.session, current_user)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -83,34 +112,44 @@ def register() -> Response | str:
     form = RegisterForm()
     done = submit(
         form,
-        lambda: accounts.register_member(
+        lambda: registration.register(
             db.session,
             form.email.data,
             form.password.data,
             utcnow(),
             (form.display_name.data or "").strip() or None,
+            links=account_links(),
+            verify=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
         ),
         field="email",
     )
-    if done.value is not None:
-        start_session(done.value)
+    if done.value is not None and done.value.account is not None:
+        start_session(done.value.account)
         flash("Welcome! Your account is ready.", "success")
         return redirect(url_for("portal.dashboard"), 303)
+    if done.value is not None and done.value.outcome == Outcome.CHECK_EMAIL:
+        flash(CHECK_EMAIL.format(email=form.email.data.strip()), "info")
+        return redirect(url_for("auth.check_email"), 303)
+    if done.value is not None:  # TAKEN: answered with 200, so the owner's note is sent
+        form.email.errors.append(TAKEN)
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Response | str:
+    """Other sessions end with the old password; this browser gets a fresh session."""
     form = ChangePasswordForm()
+    account = current_user._get_current_object()
     done = submit(
         form,
         lambda: accounts.change_password(
-            db.session, current_user, form.current_password.data, form.new_password.data
+            db.session, account, form.current_password.data, form.new_password.data
         ),
         field="new_password",
-        success="Your password has been changed.",
     )
     if done.ok:
-        return redirect(home_for(current_user), 303)
+        start_session(account)
+        flash("Your password has been changed. Other devices have been logged out.", "success")
+        return redirect(home_for(account), 303)
     return render_template("auth/password.html", form=form)

@@ -5,6 +5,7 @@ from loyalty_portal.models.base import Base
 from loyalty_portal.models.catalog import CouponCode, Offer, OfferUserGroup, Shop
 from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, RuleGroupOverride
 from loyalty_portal.models.ledger import LedgerEntry
+from loyalty_portal.models.mail import OutgoingMail
 from loyalty_portal.models.member import Account, Member
 from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier, UserGroup
 from loyalty_portal.models.redemption import Redemption
@@ -26,6 +27,7 @@ __all__ = [
     "MemberUserGroup",
     "Offer",
     "OfferUserGroup",
+    "OutgoingMail",
     "PendingAward",
     "ProgramSettings",
     "Redemption",

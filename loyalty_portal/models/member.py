@@ -63,6 +63,10 @@ class Account(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Part of every login session's id: bumping it ends all of the account's sessions.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the owner followed a verification (or password reset) link sent to the email.
+    email_verified_at: Mapped[datetime | None]
 
     member: Mapped[Member | None] = relationship(lazy="joined")
 
@@ -73,6 +77,10 @@ class Account(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session: a new version makes old sessions unknown."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Account {self.email or self.id} {self.role}>"

@@ -81,7 +81,7 @@ def test_create_admin_and_member(app, runner, client, auth):
     duplicate = runner.invoke(args=["create-admin", "boss@example.com", "--password", "x" * 10])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
     short = runner.invoke(args=["create-admin", "other@example.com", "--password", "short"])
-    assert short.exit_code != 0 and "8 characters" in short.output
+    assert short.exit_code != 0 and "10 characters" in short.output
     with app.app_context():
         boss = db.session.scalars(select(Account).where(Account.email == "boss@example.com")).one()
         assert boss.role == "admin" and boss.password_hash.startswith(("scrypt:", "pbkdf2:"))

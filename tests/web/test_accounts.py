@@ -76,12 +76,13 @@ def test_registration_errors_sit_next_to_their_fields_and_keep_input(make, clien
             "confirm": "long-enough-pw",
         },
     )
-    assert b"An account with this email already exists." in response.data
+    # It does not say "already exists" (see tests/web/test_email_verification.py).
+    assert b"We could not create an account with this address." in response.data
     assert b'value="Ann Again"' in response.data
     response = client.post(
         "/auth/register", data={"email": "new@example.com", "password": "short", "confirm": "other"}
     )
-    assert b"at least 8 characters" in response.data.lower() or b"between 8" in response.data
+    assert b"Use at least 10 characters." in response.data
     assert b"The passwords differ." in response.data
 
 
@@ -179,3 +180,26 @@ class TestCsrf:
         assert response.status_code == 303
         logout = client.post("/auth/logout")
         assert logout.status_code in (400, 403)  # logout is a form too
+
+
+def test_weak_passwords_are_refused_at_registration(client, app):
+    refusals = [("12345678", b"Use at least 10 characters."), ("password123", b"too common")]
+    for weak, says in refusals:
+        response = client.post(
+            "/auth/register", data={"email": "dana@example.com", "password": weak, "confirm": weak}
+        )
+        assert response.status_code == 200 and says in response.data
+    with app.app_context():
+        assert db.session.scalars(select(Account)).all() == []
+
+
+def test_a_new_password_equal_to_the_current_one_is_refused(make, client, auth):
+    make.member_login("ann@example.com")
+    auth.login("ann@example.com")
+    same = "correct-horse-battery"
+    response = client.post(
+        "/auth/password",
+        data={"current_password": same, "new_password": same, "confirm": same},
+    )
+    assert response.status_code == 200
+    assert b"The new password must differ from the current one." in response.data

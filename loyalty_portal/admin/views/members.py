@@ -14,8 +14,9 @@ from loyalty_portal.models import Member
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
 from loyalty_portal.services.core.pages import Page
 from loyalty_portal.services.ledger import adjustments, history, settlement
-from loyalty_portal.services.members import members, summary
+from loyalty_portal.services.members import account_mail, accounts, login_sessions, members, summary
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.account_links import account_links
 from loyalty_portal.web.forms import submit
 from loyalty_portal.web.paging import PER_PAGE, page_number, paginate
 
@@ -43,6 +44,7 @@ def _member_page(member: Member, adjust_form: AdjustForm) -> str:
         "admin/members/detail.html",
         member=member,
         email=queries.email_of(db.session, member),
+        login=accounts.find_login(db.session, member),
         summary=summary.member_summary(db.session, member, now, expiring_within_days=None),
         lots=queries.live_lots(db.session, member.id, now),
         ledger=Page(ledger.items, ledger.has_more, number),
@@ -81,6 +83,32 @@ def member_adjust(user_id: str) -> Response | str:
         return redirect(url_for("admin.member_detail", user_id=member.user_id), 303)
     member = members.get_member(db.session, user_id)
     return _member_page(member, form)
+
+
+@bp.post("/members/<user_id>/end-sessions")
+def member_end_sessions(user_id: str) -> Response:
+    """Log the member out everywhere (audited), e.g. after a lost phone."""
+    member = members.get_member(db.session, user_id)
+    login = accounts.login_of(db.session, member)
+    login_sessions.end_sessions(db.session, login, actor=admin_actor(), now=utcnow())
+    flash(f"All sessions of {login.email or member.user_id} were ended.", "success")
+    return redirect(url_for("admin.member_detail", user_id=member.user_id), 303)
+
+
+@bp.post("/members/<user_id>/send-reset-link")
+def member_send_reset_link(user_id: str) -> Response:
+    """Mail the member a one-time link to choose a new password (audited)."""
+    member = members.get_member(db.session, user_id)
+    login = accounts.login_of(db.session, member)
+    try:
+        account_mail.send_reset_link(
+            db.session, login, account_links(), utcnow(), actor=admin_actor()
+        )
+    except ValidationFailed as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"A link to choose a new password was sent to {login.email}.", "success")
+    return redirect(url_for("admin.member_detail", user_id=member.user_id), 303)
 
 
 @bp.route("/members/<user_id>/erase", methods=["GET", "POST"])
