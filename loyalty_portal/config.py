@@ -27,7 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_EXCHANGE_RATE_LIMIT": "30 per minute",
     "JWT_LEEWAY_SECONDS": 30,
     "IDEMPOTENCY_TTL_HOURS": 48,
-    "IDEMPOTENCY_STALE_SECONDS": 60,
+    # Every PostgreSQL statement and lock wait is bounded: a request never runs unbounded,
+    # and a retry waiting on its twin's key answers 409 request_in_progress at worst.
+    "STATEMENT_TIMEOUT_MS": 15_000,
+    "LOCK_TIMEOUT_MS": 5_000,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
@@ -83,7 +86,13 @@ def database_uri(app: Flask) -> str:
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return {"connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pool_pre_ping: it costs a statement per checkout; a dead connection fails its
+    # request, which the pool then replaces.
+    options = (
+        f"-c statement_timeout={int(config['STATEMENT_TIMEOUT_MS'])} "
+        f"-c lock_timeout={int(config['LOCK_TIMEOUT_MS'])}"
+    )
+    return {"pool_size": 10, "max_overflow": 20, "connect_args": {"options": options}}
 
 
 def check_secrets(app: Flask) -> None:

@@ -1,12 +1,26 @@
 """Engine set-up: SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE.
 
 pysqlite's deferred BEGIN lets two read-then-write transactions interleave; taking the
-write lock at BEGIN (SQLAlchemy's documented recipe) serialises writers instead.
+write lock at BEGIN (SQLAlchemy's documented recipe) serialises writers instead. A
+request marked read-only (`read_only()`, set for GET and HEAD) begins deferred, so WAL
+readers run beside the writer instead of queueing behind it.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
+
+_READ_ONLY: ContextVar[bool] = ContextVar("loyalty_read_only", default=False)
+
+
+def mark_read_only(value: bool) -> None:
+    """Mark the current request (context) as reading only: SQLite begins it deferred."""
+    _READ_ONLY.set(value)
+
+
+def read_only() -> bool:
+    return _READ_ONLY.get()
 
 from sqlalchemy import Engine, event
 
@@ -27,4 +41,4 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _READ_ONLY.get() else "BEGIN IMMEDIATE")

@@ -13,7 +13,6 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from loyalty_portal.extensions import RATE_LIMIT_PRINCIPAL, db, rate_limit_key
-from loyalty_portal.models import ApiKey
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import (
     DomainError,
@@ -35,7 +34,7 @@ MAX_TOKEN_LENGTH = 4096
 class Principal:
     """An authenticated caller: an API key with scopes, or a member acting for themself."""
 
-    api_key: ApiKey | None = None
+    api_key: api_keys.KeyInfo | None = None
     member_user_id: str | None = None
 
     @property
@@ -82,9 +81,12 @@ class Principal:
 def _authenticate() -> Principal:
     plain = request.headers.get(API_KEY_HEADER)
     if plain is not None:
-        key = api_keys.authenticate(db.session, plain.strip(), utcnow())
+        now = utcnow()
+        key = api_keys.authenticate(db.session, plain.strip(), now)
         if key is None:
             raise Unauthorized("Unknown or revoked API key.")
+        if api_keys.needs_stamp(key, now):
+            request.environ[_STAMP] = (key.id, now)
         return Principal(api_key=key)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
@@ -102,6 +104,15 @@ def _authenticate() -> Principal:
 
 
 _CACHE = "loyalty.api_principal"
+_STAMP = "loyalty.api_key_stamp"
+
+
+def stamp_key_use(_exc: BaseException | None) -> None:
+    """After the request's transaction ended: record the key's last use (once a minute)."""
+    stamp = request.environ.pop(_STAMP, None)
+    if stamp is not None:
+        with db.engine.begin() as connection:
+            api_keys.stamp_last_use(connection, *stamp)
 
 
 def _resolve() -> Principal | DomainError:

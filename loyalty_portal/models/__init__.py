@@ -7,7 +7,13 @@ from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, R
 from loyalty_portal.models.ledger import LedgerEntry
 from loyalty_portal.models.mail import OutgoingMail
 from loyalty_portal.models.member import Account, Member
-from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier, UserGroup
+from loyalty_portal.models.program import (
+    ConfigVersion,
+    MemberUserGroup,
+    ProgramSettings,
+    Tier,
+    UserGroup,
+)
 from loyalty_portal.models.redemption import Redemption
 from loyalty_portal.models.rollup import MemberPointsDay
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
@@ -17,6 +23,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "ConfigVersion",
     "CouponCode",
     "EarningRule",
     "EventLog",

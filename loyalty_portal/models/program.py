@@ -76,3 +76,14 @@ class MemberUserGroup(Base):
     usergroup_id: Mapped[str] = mapped_column(
         ForeignKey("usergroup.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class ConfigVersion(Base):
+    """One row: a counter bumped in the same transaction as any change of configuration
+    (keys, settings, rules, tiers, groups, offers), so every process's cache sees it."""
+
+    __tablename__ = "config_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")

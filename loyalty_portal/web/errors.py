@@ -10,10 +10,16 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from loyalty_portal.extensions import db
-from loyalty_portal.services.core.errors import DomainError, domain_error_body, error_body
+from loyalty_portal.services.core.errors import (
+    DomainError,
+    RequestInProgress,
+    domain_error_body,
+    error_body,
+)
 from loyalty_portal.services.core.idempotency import StoredRefusal
 
 API_PATH = re.compile(r"^/v[0-3](/|$)")
@@ -90,6 +96,23 @@ def handle_http_error(exc: HTTPException) -> Any:
     return response
 
 
+def is_lock_timeout(exc: BaseException) -> bool:
+    """PostgreSQL's lock_timeout (55P03) or SQLite's busy timeout: another request holds
+    the rows (or the key) this one needs for longer than a request may wait."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    return "database is locked" in str(orig or exc)
+
+
+def handle_operational_error(exc: OperationalError) -> Any:
+    if is_lock_timeout(exc):
+        return handle_domain_error(
+            RequestInProgress("Another request holds what this one needs; retry in a moment.")
+        )
+    return handle_unexpected(exc)
+
+
 def handle_unexpected(exc: Exception) -> Any:
     db.session.rollback()
     from flask import current_app
@@ -116,4 +139,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
     app.register_error_handler(Exception, handle_unexpected)

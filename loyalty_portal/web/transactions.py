@@ -8,9 +8,17 @@ is the one exception: it commits the claim of its key with the effect, itself.
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from loyalty_portal.database import mark_read_only
 from loyalty_portal.extensions import db
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def begin_request() -> None:
+    """GET and HEAD only read: on SQLite their transaction begins deferred (no write lock)."""
+    mark_read_only(request.method in READ_METHODS)
 
 
 def finish_transaction(response: Response) -> Response:
@@ -22,4 +30,7 @@ def finish_transaction(response: Response) -> Response:
 
 
 def register_transactions(app: Flask) -> None:
+    # first of all before_request functions: the rate limiter's key function already reads
+    app.before_request_funcs.setdefault(None, []).insert(0, begin_request)
     app.after_request(finish_transaction)
+    app.teardown_request(lambda _exc: mark_read_only(False))

@@ -12,6 +12,7 @@ from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
 from loyalty_portal.services.ledger import adjustments, history, pending, settlement
 from loyalty_portal.services.members import members, summary
+from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 
 
@@ -49,17 +50,21 @@ def create_user(call: Call) -> out.UserCreated:
     summary="A user's profile: points, tier, next tier, user groups",
 )
 def get_user(call: Call) -> out.UserProfile:
-    member = _settled(call)
-    standing = summary.member_summary(db.session, member, call.now)
-    tier = standing.tier
-    following = standing.next_tier
+    now = call.now
+    standing = summary.standing(db.session, str(call.user_id), now, with_window=True)
+    member = standing.member
+    window = load_program(db.session).tier_window_days
+    progress = tiers.progress(
+        db.session, member, now, window, earned_in_window=standing.earned_in_window
+    )
+    tier, following = progress.tier, progress.next_tier
     return out.UserProfile(
         userId=member.user_id,
         points=standing.balance,
         lifetimePoints=member.lifetime_points,
         tier=out.TierRef(name=tier.name, multiplier=float(tier.multiplier)) if tier else None,
         nextTier=(
-            out.NextTier(name=following.name, pointsNeeded=standing.points_to_next_tier)
+            out.NextTier(name=following.name, pointsNeeded=progress.points_needed)
             if following
             else None
         ),
@@ -93,11 +98,11 @@ def delete_user(call: Call) -> out.Deleted:
     summary="Balance, pending points and the next lots to expire",
 )
 def get_points(call: Call) -> out.PointsResponse:
-    member = _settled(call)
-    expiring = summary.expiring_points(db.session, member.id, call.now)
+    standing = summary.standing(db.session, str(call.user_id), call.now)
+    expiring = summary.expiring_points(db.session, standing.member.id, call.now)
     return out.PointsResponse(
-        points=member.balance,
-        pendingPoints=pending.pending_total(db.session, member.id),
+        points=standing.balance,
+        pendingPoints=standing.pending_points,
         expiringPoints=[
             out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at)) for e in expiring
         ],

@@ -1,7 +1,13 @@
 """Idempotency keys: one effect per (principal, key); a retry replays the first answer.
 
-A door calls `claim` and commits, performs the effect and `complete`s the claim in the
-effect's own transaction, or `release`s it when the effect failed unexpectedly.
+A door runs the effect and then `store`s the key with its answer in the same transaction
+(one commit). Two requests with one key: on PostgreSQL the second's INSERT waits for the
+first's open transaction and then finds its row; on SQLite BEGIN IMMEDIATE serialises
+them. The loser rolls its effect back and replays (`replay`). A request that dies rolls
+back with its key, so its retry runs at once; no "stale" claim is ever taken over.
+
+`claim`/`complete` reserve a key in a transaction of its own first (a key found reserved
+is in progress: 409); the hypothesis ledger model uses them.
 """
 
 from __future__ import annotations
@@ -50,6 +56,48 @@ def validate_key(key: str) -> str:
             details={"Idempotency-Key": ["1 to 255 characters"]},
         )
     return key
+
+
+def store(
+    session: DbSession,
+    principal: str,
+    key: str,
+    request_hash: str,
+    status: int,
+    body: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Record the key with its answer; False when the key is already taken (then replay)."""
+    new_id = insert_ignore(
+        session,
+        IdempotencyKey.__table__,
+        {
+            "principal": principal,
+            "key": key,
+            "request_hash": request_hash,
+            "state": "done",
+            "created_at": now,
+            "completed_at": now,
+            "response_status": status,
+            "response_body": body,
+        },
+        ["principal", "key"],
+    )
+    return new_id is not None
+
+
+def replay(session: DbSession, principal: str, key: str, request_hash: str) -> Replay:
+    """The stored answer for the key: 422 for another request, 409 while reserved."""
+    record = session.execute(
+        select(IdempotencyKey)
+        .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    if record.state != "done":
+        raise RequestInProgress()
+    return Replay(record.response_status or 200, record.response_body or {})
 
 
 def claim(

@@ -8,13 +8,19 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
-from loyalty_portal.models import EarningRule, EventLog, Member, RuleGroupOverride
-from loyalty_portal.services.core.errors import EventNotFound, ValidationFailed
+from loyalty_portal.models import EventLog, Member
+from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning.rule_snapshots import (
+    OverrideSnapshot,
+    RuleSnapshot,
+    find_rule,
+)
 from loyalty_portal.services.ledger.lots import MAX_POINTS
 from loyalty_portal.services.program.settings import Program
+from loyalty_portal.services.program.tiers import tier_by_id
 from loyalty_portal.timeutil import period_start
 
 
@@ -22,7 +28,7 @@ from loyalty_portal.timeutil import period_start
 class Evaluation:
     """What an event earns under its rule, and why."""
 
-    rule: EarningRule
+    rule: RuleSnapshot
     points: int = 0
     value: Decimal | None = None
     condition_reached: bool = True
@@ -38,14 +44,10 @@ class Evaluation:
         return self.points > 0
 
 
-def find_rule(session: DbSession, event_id: str) -> EarningRule:
-    rule = session.scalar(select(EarningRule).where(EarningRule.event_id == event_id))
-    if rule is None:
-        raise EventNotFound(f"No earning rule for eventId {event_id!r}.")
-    return rule
+__all__ = ["Evaluation", "evaluate", "find_rule"]
 
 
-def is_active(rule: EarningRule, now: datetime) -> bool:
+def is_active(rule: RuleSnapshot, now: datetime) -> bool:
     return (
         rule.active
         and (rule.active_from is None or rule.active_from <= now)
@@ -53,7 +55,7 @@ def is_active(rule: EarningRule, now: datetime) -> bool:
     )
 
 
-def event_value(rule: EarningRule, metadata: dict[str, Any], amount: Any) -> Decimal:
+def event_value(rule: RuleSnapshot, metadata: dict[str, Any], amount: Any) -> Decimal:
     """The number a CONDITIONAL or TRANSACTION rule judges: metadata[valueField] or amount."""
     raw = metadata.get(rule.value_field, amount)
     field_name = f"metadata.{rule.value_field}"
@@ -75,12 +77,10 @@ def event_value(rule: EarningRule, metadata: dict[str, Any], amount: Any) -> Dec
     return value
 
 
-def completions(
-    session: DbSession, rule: EarningRule, member: Member | None, now: datetime, program: Program
-) -> int:
+def completions_query(
+    rule: RuleSnapshot, member: Member, now: datetime, program: Program
+) -> ScalarSelect[int]:
     """Completions of the rule by the member in the current cap period (program zone)."""
-    if member is None or not rule.cap_period:
-        return 0
     stmt = (
         select(func.count())
         .select_from(EventLog)
@@ -90,15 +90,23 @@ def completions(
             EventLog.completed.is_(True),
         )
     )
-    start = period_start(now, rule.cap_period, program.timezone)
+    start = period_start(now, rule.cap_period or "ever", program.timezone)
     if start is not None:
         stmt = stmt.where(EventLog.created_at >= start)
-    return int(session.execute(stmt).scalar_one())
+    return stmt.scalar_subquery()
+
+
+def completions(
+    session: DbSession, rule: RuleSnapshot, member: Member | None, now: datetime, program: Program
+) -> int:
+    if member is None or not rule.cap_period:
+        return 0
+    return int(session.execute(select(completions_query(rule, member, now, program))).scalar_one())
 
 
 def evaluate(
     session: DbSession,
-    rule: EarningRule,
+    rule: RuleSnapshot,
     member: Member | None,
     *,
     metadata: dict[str, Any],
@@ -106,8 +114,12 @@ def evaluate(
     now: datetime,
     program: Program,
     extra_groups: list[str] | None = None,
+    known_completions: int | None = None,
 ) -> Evaluation:
-    """Points this event earns now. Raises ValidationFailed when the value is missing."""
+    """Points this event earns now. Raises ValidationFailed when the value is missing.
+
+    `known_completions`: the caller counted them already (under the member's lock).
+    """
     ev = Evaluation(rule=rule)
     ev.pending_days = rule.pending_days if rule.pending_days is not None else program.pending_days
     if not is_active(rule, now):
@@ -116,7 +128,7 @@ def evaluate(
         ev.steps.append("The rule is not active at this time.")
         return ev
 
-    overrides: list[RuleGroupOverride] = []
+    overrides: list[OverrideSnapshot] = []
     if rule.group_overrides:  # a member's groups are read only when they can matter
         groups = {g.id for g in member.usergroups} if member else set()
         groups |= set(extra_groups or [])
@@ -144,16 +156,21 @@ def evaluate(
         base = math.floor(ev.value * rate)
         ev.steps.append(f"{ev.value} × {rate} points per unit = {base:,} points (rounded down).")
 
-    if member is not None and member.tier is not None and member.tier.multiplier != 1:
-        ev.multiplier = member.tier.multiplier
+    tier = tier_by_id(session, member.tier_id) if member is not None else None
+    if tier is not None and tier.multiplier != 1:
+        ev.multiplier = tier.multiplier
         base = math.floor(base * ev.multiplier)
-        ev.steps.append(f"{member.tier.name} multiplier ×{ev.multiplier}: {base:,} points.")
+        ev.steps.append(f"{tier.name} multiplier ×{ev.multiplier}: {base:,} points.")
     if rule.max_per_event is not None and base > rule.max_per_event:
         base = rule.max_per_event
         ev.steps.append(f"Capped at {rule.max_per_event:,} points per event.")
 
     if rule.cap_count:
-        ev.completions = completions(session, rule, member, now, program)
+        ev.completions = (
+            known_completions
+            if known_completions is not None
+            else completions(session, rule, member, now, program)
+        )
         if ev.completions >= rule.cap_count:
             ev.limit_reached = True
             ev.reason = "limit_reached"
@@ -179,7 +196,7 @@ def evaluate(
     return ev
 
 
-def _group_points(rule: EarningRule, overrides: list[RuleGroupOverride], ev: Evaluation) -> int:
+def _group_points(rule: RuleSnapshot, overrides: list[OverrideSnapshot], ev: Evaluation) -> int:
     """The rule's points, or the best user-group override the member qualifies for."""
     candidates = [o.points for o in overrides if o.points is not None]
     if candidates:

@@ -7,15 +7,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+
 from loyalty_portal.models import EventLog, Member, PendingAward
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.earning.evaluation import Evaluation, evaluate, find_rule
+from loyalty_portal.services.earning.evaluation import (
+    Evaluation,
+    completions_query,
+    evaluate,
+    find_rule,
+)
+from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
 from loyalty_portal.services.ledger import locks, lots, settlement
 from loyalty_portal.services.ledger.expiry import rule_lot_expiry
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program import tiers
-from loyalty_portal.services.program.settings import load_program
+from loyalty_portal.services.program.settings import Program, load_program
 
 
 @dataclass
@@ -57,13 +65,20 @@ def record_event(
     if rule.requires_api_key and not trusted:
         raise Forbidden(f"Event {event_id!r} can only be sent with an API key.")
     program = load_program(session)
-    member = members.ensure_member(session, user_id, now)
-    member = locks.lock_member(session, member.id)
+    member = lock_or_create(session, user_id, now)
     if join_groups:
         members.join_groups(session, member, join_groups)
-    settlement.settle(session, member, now)
-
-    ev = evaluate(session, rule, member, metadata=metadata, amount=amount, now=now, program=program)
+    counts = counts_under_lock(session, rule, member, now, program)
+    ev = evaluate(
+        session,
+        rule,
+        member,
+        metadata=metadata,
+        amount=amount,
+        now=now,
+        program=program,
+        known_completions=counts.completions,
+    )
     log = EventLog(
         member_id=member.id,
         rule_id=rule.id,
@@ -108,9 +123,52 @@ def record_event(
             event_log_id=log.id,
             rule_id=rule.id,
         )
-        tiers.recompute(session, member, now, program.tier_window_days)
+        earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
+        tiers.recompute(
+            session, member, now, program.tier_window_days, earned_in_window=earned
+        )
     session.flush()
     return EventOutcome(member=member, event=log, evaluation=ev)
+
+
+def lock_or_create(session: DbSession, user_id: str, now: datetime) -> Member:
+    """The member, locked and settled at `now`; created by its first event if unknown."""
+    locked = locks.lock_member_for_change(session, now, user_id=user_id)
+    if locked is None:
+        created = members.ensure_member(session, user_id, now)
+        locked = locks.lock_member_for_change(session, now, member_id=created.id)
+        assert locked is not None
+    if not locked.due:
+        return locked.member
+    return settlement.settle(session, locked.member, now)
+
+
+@dataclass(frozen=True)
+class LockedCounts:
+    completions: int | None  # of the rule in its cap period (None: the rule has no cap)
+    earned_in_window: int | None  # points earned in the tier window (None: no tiers)
+
+
+def counts_under_lock(
+    session: DbSession, rule: RuleSnapshot, member: Member, now: datetime, program: Program
+) -> LockedCounts:
+    """What the caps and the tier depend on, in one statement read after the member's lock."""
+    columns = []
+    if rule.cap_count and rule.cap_period:
+        columns.append(completions_query(rule, member, now, program).label("completions"))
+    if tiers.tiers_ascending(session):
+        columns.append(
+            tiers.window_query(member.id, now, program.tier_window_days, program.timezone).label(
+                "earned"
+            )
+        )
+    if not columns:
+        return LockedCounts(None, None)
+    row = session.execute(select(*columns)).one()._mapping
+    return LockedCounts(
+        int(row["completions"]) if "completions" in row else None,
+        int(row["earned"]) if "earned" in row else None,
+    )
 
 
 def _describe(ev: Evaluation) -> str:

@@ -23,6 +23,7 @@ from loyalty_portal.services.core.errors import NotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems, plain, plain_fields
 from loyalty_portal.services.earning import evaluation
+from loyalty_portal.services.earning.rule_snapshots import snapshot_of
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program.settings import load_program
 
@@ -247,7 +248,7 @@ def try_rule(
     try:
         return evaluation.evaluate(
             session,
-            rule,
+            snapshot_of(rule),
             member,
             metadata=metadata,
             amount=amount,

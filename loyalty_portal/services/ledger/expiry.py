@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 
-from loyalty_portal.models import EarningRule, LedgerEntry, Member
+from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.program.settings import Program
@@ -36,7 +37,17 @@ def lot_expiry(
     raise ValueError(f"unknown expiry policy {policy!r}")
 
 
-def rule_lot_expiry(rule: EarningRule, earned_at: datetime, program: Program) -> datetime | None:
+class ExpiringRule(Protocol):
+    """What a rule says about the expiry of the lots it earns (an ORM rule or a snapshot)."""
+
+    @property
+    def expiry_policy(self) -> str: ...
+
+    @property
+    def expiry_days(self) -> int | None: ...
+
+
+def rule_lot_expiry(rule: ExpiringRule, earned_at: datetime, program: Program) -> datetime | None:
     return lot_expiry(rule.expiry_policy, rule.expiry_days, earned_at, program)
 
 

@@ -6,11 +6,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
 
 from loyalty_portal.models import ApiKey
 from loyalty_portal.models.enums import ApiScope
-from loyalty_portal.services.core import audit
+from loyalty_portal.services.core import audit, config_cache
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
@@ -62,16 +64,48 @@ def create(
     return key, plain
 
 
-def authenticate(session: DbSession, plain: str, now: datetime) -> ApiKey | None:
-    """The active key for this plain text, or None. Records last use (at most once a minute)."""
+@dataclass(frozen=True)
+class KeyInfo:
+    """An active key as requests see it (cached per process; see core.config_cache)."""
+
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+
+
+def _active_keys(session: DbSession) -> dict[str, KeyInfo]:
+    rows = session.execute(
+        select(ApiKey.id, ApiKey.name, ApiKey.key_hash, ApiKey.scopes).where(
+            ApiKey.revoked_at.is_(None)
+        )
+    ).all()
+    return {r.key_hash: KeyInfo(r.id, r.name, tuple(r.scopes or ())) for r in rows}
+
+
+#: key id -> when this process last stamped its use (stamps are at most once a minute).
+_stamped: dict[int, datetime] = {}
+
+
+def authenticate(session: DbSession, plain: str, now: datetime) -> KeyInfo | None:
+    """The active key for this plain text, or None (no statement while nothing changed)."""
     if not plain or not plain.startswith(KEY_PREFIX) or len(plain) > 200:
         return None
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(plain)))
-    if key is None or key.revoked_at is not None:
-        return None
-    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
-        key.last_used_at = now
-    return key
+    return config_cache.cached(session, "api_keys", _active_keys).get(hash_key(plain))
+
+
+def needs_stamp(key: KeyInfo, now: datetime) -> bool:
+    """Whether to record the key's use now (at most once a minute per process)."""
+    last = _stamped.get(key.id)
+    if last is not None and now - last < _TOUCH_EVERY:
+        return False
+    _stamped[key.id] = now
+    return True
+
+
+def stamp_last_use(connection: Connection, key_id: int, now: datetime) -> None:
+    """Record last use on a connection of its own, outside the request's transaction (a
+    read takes no write lock for it; a Core statement, so no cache is invalidated)."""
+    connection.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
 
 
 def list_keys(session: DbSession) -> list[ApiKey]:

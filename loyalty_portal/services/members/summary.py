@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
-from loyalty_portal.models import LedgerEntry, Member, Tier
+from loyalty_portal.models import LedgerEntry, Member, PendingAward
+from loyalty_portal.services.core.errors import UserNotFound
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import pending
 from loyalty_portal.services.program import tiers
@@ -27,8 +29,8 @@ class MemberSummary:
     pending_points: int
     expiring: list[ExpiringPoints]
     earned_in_window: int
-    tier: Tier | None
-    next_tier: Tier | None
+    tier: tiers.TierInfo | None
+    next_tier: tiers.TierInfo | None
     points_to_next_tier: int
 
     @property
@@ -91,3 +93,51 @@ def member_summary(
         next_tier=progress.next_tier,
         points_to_next_tier=progress.points_needed,
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's points as of `now`, read without a lock and without writing.
+
+    What is due but not yet booked (pending points now available, lots past their expiry)
+    is counted as if it were; the worker, or the member's next write, books it.
+    """
+
+    member: Member
+    balance: int
+    pending_points: int  # not yet available
+    earned_in_window: int | None  # points earned in the tier window (when asked for)
+
+
+def standing(
+    session: DbSession, user_id: str, now: datetime, *, with_window: bool = False
+) -> Standing:
+    """The member with this userId and their standing at `now`, in one statement."""
+    pending_sum = func.coalesce(func.sum(PendingAward.points), 0)
+    mine = (PendingAward.member_id == Member.id, PendingAward.status == "pending")
+    due_pending = select(pending_sum).where(*mine, PendingAward.available_at <= now)
+    later_pending = select(pending_sum).where(*mine, PendingAward.available_at > now)
+    due_expired = select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
+        LedgerEntry.member_id == Member.id,
+        LedgerEntry.remaining > 0,
+        LedgerEntry.expires_at <= now,
+    )
+    columns: list[Any] = [
+        Member,
+        due_pending.scalar_subquery(),
+        later_pending.scalar_subquery(),
+        due_expired.scalar_subquery(),
+    ]
+    if with_window:
+        program = load_program(session)
+        columns.append(
+            tiers.window_query(Member.id, now, program.tier_window_days, program.timezone)
+        )
+    row = session.execute(
+        select(*columns).where(Member.user_id == user_id, Member.erased_at.is_(None))
+    ).first()
+    if row is None:
+        raise UserNotFound(f"No user {user_id!r}.")
+    member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
+    window = int(row[4]) + due if with_window else None
+    return Standing(member, member.balance + due - expired, later, window)

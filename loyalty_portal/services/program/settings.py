@@ -15,7 +15,7 @@ from flask import current_app
 
 from loyalty_portal.models import ProgramSettings
 from loyalty_portal.models.enums import ExpiryPolicy
-from loyalty_portal.services.core import audit
+from loyalty_portal.services.core import audit, config_cache
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems
@@ -35,11 +35,8 @@ class Program:
 
 
 def load_program(session: DbSession) -> Program:
-    """The effective settings, read once per session (a request, a CLI command)."""
-    cached: Program | None = session.info.get("program")
-    if cached is None:
-        cached = session.info["program"] = _read_program(session)
-    return cached
+    """The effective settings, from the process's configuration cache."""
+    return config_cache.cached(session, "program", _read_program)
 
 
 def _read_program(session: DbSession) -> Program:
@@ -59,8 +56,7 @@ def _read_program(session: DbSession) -> Program:
 
 
 def settings_row(session: DbSession) -> ProgramSettings:
-    """The stored row, created on first change (the session's cached settings are dropped)."""
-    session.info.pop("program", None)
+    """The stored row, created on first change."""
     row = session.get(ProgramSettings, 1)
     if row is None:
         row = ProgramSettings(id=1)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 
 from loyalty_portal.models import Member, MemberPointsDay, Tier
-from loyalty_portal.services.core import audit
+from loyalty_portal.services.core import audit, config_cache
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
 from loyalty_portal.services.core.session import DbSession
@@ -19,8 +20,32 @@ from loyalty_portal.services.core.validation import Problems, plain_fields
 from loyalty_portal.services.program.settings import load_program
 
 
-def tiers_ascending(session: DbSession) -> list[Tier]:
-    return list(session.scalars(select(Tier).order_by(Tier.threshold)))
+@dataclass(frozen=True)
+class TierInfo:
+    """A tier as the hot paths read it (cached per process; see core.config_cache)."""
+
+    id: int
+    name: str
+    threshold: int
+    multiplier: Decimal
+    benefits: str
+
+
+def _load_tiers(session: DbSession) -> tuple[TierInfo, ...]:
+    rows = session.execute(
+        select(Tier.id, Tier.name, Tier.threshold, Tier.multiplier, Tier.benefits).order_by(
+            Tier.threshold
+        )
+    ).all()
+    return tuple(TierInfo(r.id, r.name, r.threshold, r.multiplier, r.benefits or "") for r in rows)
+
+
+def tiers_ascending(session: DbSession) -> tuple[TierInfo, ...]:
+    return config_cache.cached(session, "tiers", _load_tiers)
+
+
+def tier_by_id(session: DbSession, tier_id: int | None) -> TierInfo | None:
+    return next((t for t in tiers_ascending(session) if t.id == tier_id), None)
 
 
 def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[date, date]:
@@ -29,43 +54,81 @@ def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[da
     return today - timedelta(days=window_days - 1), today
 
 
-def points_in_window(session: DbSession, member_id: int, now: datetime, window_days: int) -> int:
-    """Points earned in the trailing window of calendar days (at most one row a day)."""
-    first, last = window_days_range(now, window_days, load_program(session).timezone)
-    stmt = select(func.coalesce(func.sum(MemberPointsDay.earned), 0)).where(
-        MemberPointsDay.member_id == member_id,
-        MemberPointsDay.day >= first,
-        MemberPointsDay.day <= last,
+def window_query(member_id: Any, now: datetime, window_days: int, tz: ZoneInfo) -> ScalarSelect[int]:
+    """Points earned in the trailing window of calendar days (at most one row a day);
+    `member_id` may be a column, to correlate with a member query."""
+    first, last = window_days_range(now, window_days, tz)
+    return (
+        select(func.coalesce(func.sum(MemberPointsDay.earned), 0))
+        .where(
+            MemberPointsDay.member_id == member_id,
+            MemberPointsDay.day >= first,
+            MemberPointsDay.day <= last,
+        )
+        .scalar_subquery()
     )
-    return int(session.execute(stmt).scalar_one())
 
 
-def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
+def points_in_window(session: DbSession, member_id: int, now: datetime, window_days: int) -> int:
+    """Points earned in the trailing window of calendar days."""
+    tz = load_program(session).timezone
+    return int(session.execute(select(window_query(member_id, now, window_days, tz))).scalar_one())
+
+
+def tier_for(points: int, tiers: Sequence[TierInfo]) -> TierInfo | None:
     reached = [t for t in tiers if t.threshold <= points]
     return reached[-1] if reached else None
 
 
-def recompute(session: DbSession, member: Member, now: datetime, window_days: int) -> Tier | None:
-    """Set the member's tier from points earned in the window; returns the tier."""
-    tier = tier_for(
-        points_in_window(session, member.id, now, window_days), tiers_ascending(session)
-    )
-    member.tier = tier
+def recompute(
+    session: DbSession,
+    member: Member,
+    now: datetime,
+    window_days: int,
+    *,
+    earned_in_window: int | None = None,
+) -> TierInfo | None:
+    """Set the member's tier from points earned in the window; returns the tier.
+
+    `earned_in_window`: the caller already knows it (the event path reads it with the lock).
+    """
+    if earned_in_window is None:
+        earned_in_window = points_in_window(session, member.id, now, window_days)
+    tier = tier_for(earned_in_window, tiers_ascending(session))
+    set_tier(session, member, tier)
     return tier
+
+
+def set_tier(session: DbSession, member: Member, tier: TierInfo | None) -> None:
+    tier_id = tier.id if tier else None
+    if member.tier_id != tier_id:
+        member.tier_id = tier_id
+        session.expire(member, ["tier"])
 
 
 @dataclass(frozen=True)
 class TierProgress:
     earned: int
-    tier: Tier | None
-    next_tier: Tier | None
+    tier: TierInfo | None
+    next_tier: TierInfo | None
     points_needed: int
 
 
-def progress(session: DbSession, member: Member, now: datetime, window_days: int) -> TierProgress:
+def progress(
+    session: DbSession,
+    member: Member,
+    now: datetime,
+    window_days: int,
+    *,
+    earned_in_window: int | None = None,
+) -> TierProgress:
     """Where the member stands: earned in window, the tier it gives, the next tier and the gap."""
     ladder = tiers_ascending(session)
-    earned = points_in_window(session, member.id, now, window_days)
+    earned = (
+        points_in_window(session, member.id, now, window_days)
+        if earned_in_window is None
+        else earned_in_window
+    )
     following = next((t for t in ladder if t.threshold > earned), None)
     return TierProgress(
         earned=earned,
@@ -93,7 +156,7 @@ def recompute_all(session: DbSession, now: datetime, window_days: int) -> int:
     for member_id, tier_id in members:
         tier = tier_for(int(earned.get(member_id, 0)), tiers)
         if tier_id != (tier.id if tier else None):
-            session.get_one(Member, member_id).tier = tier
+            set_tier(session, session.get_one(Member, member_id), tier)
             changed += 1
     session.flush()
     return changed

@@ -1,0 +1,139 @@
+"""Configuration cached per process, reloaded only when some process committed a change.
+
+Keys, settings, rules, tiers, groups and offers change rarely but are read by every call.
+Any flush that touches one of them bumps the single `config_version` row in the same
+transaction; each transaction reads that counter once (the first time it needs the cache)
+and drops every cached snapshot when it moved. So a change is in force for every request
+that starts after it commits, in every worker. Snapshots are frozen dataclasses: no ORM
+object outlives its session.
+
+The cache lives in `app.extensions` (one per app instance, like one per worker process).
+A session that has itself changed configuration reads past the cache until it ends, so it
+never sees its own uncommitted edit cached, nor stale data.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from loyalty_portal.models import (
+    ApiKey,
+    ConfigVersion,
+    EarningRule,
+    Offer,
+    OfferUserGroup,
+    ProgramSettings,
+    RuleGroupOverride,
+    Shop,
+    Tier,
+    UserGroup,
+)
+from loyalty_portal.services.core.session import DbSession
+
+T = TypeVar("T")
+
+#: Models whose rows are configuration: a change of any of them invalidates every cache.
+CONFIG_MODELS: tuple[type, ...] = (
+    ApiKey,
+    ProgramSettings,
+    EarningRule,
+    RuleGroupOverride,
+    Tier,
+    UserGroup,
+    Offer,
+    OfferUserGroup,
+    Shop,
+)
+_EXTENSION = "loyalty.config_cache"
+_VERSION = "config_cache.version"  # session.info: the version this transaction read
+_DIRTY = "config_cache.dirty"  # session.info: this transaction changed configuration
+
+
+class ConfigCache:
+    """Snapshots by name, valid for one version of the configuration."""
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.values: dict[str, Any] = {}
+        self.lock = threading.Lock()
+
+
+def _cache() -> ConfigCache:
+    cache = current_app.extensions.get(_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_EXTENSION, ConfigCache())
+    return cache  # type: ignore[no-any-return]
+
+
+def version(session: DbSession) -> int:
+    """The configuration version this transaction works with (one read per transaction)."""
+    seen: int | None = session.info.get(_VERSION)
+    if seen is None:
+        seen = session.execute(select(ConfigVersion.version)).scalar() or 0
+        session.info[_VERSION] = seen
+    return seen
+
+
+def cached(session: DbSession, name: str, load: Callable[[DbSession], T]) -> T:
+    """The snapshot `name`, loaded by `load(session)` when the configuration changed."""
+    if session.info.get(_DIRTY):
+        return load(session)
+    current = version(session)
+    cache = _cache()
+    with cache.lock:
+        if cache.version is None or cache.version < current:
+            cache.version, cache.values = current, {}
+        values = cache.values if cache.version == current else None
+    if values is None:  # this transaction is older than the cache: read, don't store
+        return load(session)
+    if name in values:
+        return values[name]  # type: ignore[no-any-return]
+    value = load(session)
+    values[name] = value
+    return value
+
+
+def _touches_config(session: Session) -> bool:
+    for obj in session.new | session.deleted:
+        if isinstance(obj, CONFIG_MODELS):
+            return True
+    return any(
+        isinstance(obj, CONFIG_MODELS) and session.is_modified(obj, include_collections=True)
+        for obj in session.dirty
+    )
+
+
+def _bump_on_change(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_DIRTY) or not _touches_config(session):
+        return
+    session.execute(update(ConfigVersion).values(version=ConfigVersion.version + 1))
+    session.info[_DIRTY] = True
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_VERSION, None)
+    session.info.pop(_DIRTY, None)
+
+
+def mark_changed(session: DbSession) -> None:
+    """For changes made with Core statements (which no flush sees): bump the version now."""
+    if not session.info.get(_DIRTY):
+        session.execute(update(ConfigVersion).values(version=ConfigVersion.version + 1))
+        session.info[_DIRTY] = True
+
+
+def install() -> None:
+    """Listen on every ORM session (idempotent)."""
+    if not event.contains(Session, "before_flush", _bump_on_change):
+        event.listen(Session, "before_flush", _bump_on_change)
+        event.listen(Session, "after_commit", _forget)
+        event.listen(Session, "after_rollback", _forget)
+
+
+install()

@@ -1,0 +1,101 @@
+"""Statement budgets of the hot paths (issue 9): what the database executes per call.
+
+A warm process (one call first), then the second call is counted: every statement the
+engine sends except transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT). Counts,
+never timings, so these tests hold on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from loyalty_portal.extensions import db
+from tests.api.conftest import Api
+
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def executed(app: Flask) -> Iterator[list[str]]:
+    """The statements the database executes while the block runs (no transaction control)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(_CONTROL):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _show(statements: list[str]) -> str:
+    return "\n".join(f"{i + 1}. {' '.join(s.split())[:160]}" for i, s in enumerate(statements))
+
+
+@pytest.fixture
+def key(api: Api) -> dict[str, str]:
+    return api.key("events", "redeem", "read", "users")
+
+
+def test_points_read_runs_at_most_three_statements(api: Api, app: Flask, key: dict[str, str]):
+    api.make.member("reader", balance=300)
+    assert api.get("/v1/user/reader/points", key).status_code == 200
+    with executed(app) as statements:
+        response = api.get("/v1/user/reader/points", key)
+    assert response.get_json()["points"] == 300
+    assert len(statements) <= 3, _show(statements)
+
+
+def test_profile_read_runs_at_most_four_statements(api: Api, app: Flask, key: dict[str, str]):
+    api.make.tier("Bronze", 0)
+    api.make.tier("Silver", 1000, "1.25")
+    api.make.member("profiled", balance=120)
+    assert api.get("/v1/user/profiled", key).status_code == 200
+    with executed(app) as statements:
+        response = api.get("/v1/user/profiled", key)
+    body = response.get_json()
+    assert body["points"] == 120 and body["tier"]["name"] == "Bronze"
+    assert body["nextTier"] == {"name": "Silver", "pointsNeeded": 1000}
+    assert len(statements) <= 4, _show(statements)
+
+
+def test_capped_fix_event_runs_at_most_eight_statements(
+    api: Api, app: Flask, key: dict[str, str]
+):
+    api.make.tier("Bronze", 0)
+    api.make.rule("daily_login", points=10, cap_count=3, cap_period="day")
+    api.make.member("eventful")
+    body = {"eventId": "daily_login", "userId": "eventful"}
+    assert api.post("/v1/event", key, body).status_code == 200
+    with executed(app) as statements:
+        response = api.post("/v1/event", {**key, "Idempotency-Key": "e-2"}, body)
+    data = response.get_json()["data"]
+    assert (data["points"], data["balance"]) == (10, 20)
+    assert len(statements) <= 8, _show(statements)
+
+
+def test_redeeming_an_auto_code_offer_with_stock_runs_at_most_nine_statements(
+    api: Api, app: Flask, key: dict[str, str]
+):
+    api.make.offer("coffee", cost=50, stock=10, fulfilment="auto", limit_per_member=5)
+    api.make.member("spender", balance=500)
+    path = "/v1/user/spender/offer/coffee/redeem"
+    assert api.post(path, key, {}).status_code == 201
+    with executed(app) as statements:
+        response = api.post(path, {**key, "Idempotency-Key": "r-2"}, {})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["points"] == 400 and body["coupon"]["status"] == "ACTIVE"
+    assert len(statements) <= 9, _show(statements)
