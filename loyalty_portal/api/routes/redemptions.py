@@ -29,11 +29,12 @@ REFUSALS = (
 
 
 def _redeemed(call: Call, offer_id: str, metadata: dict[str, Any]) -> out.RedeemResponse:
-    member = members.get_member(db.session, str(call.user_id))
     coupon = redeeming.redeem(
-        db.session, member, offer_id, now=call.now, actor=call.principal.actor, metadata=metadata
+        db.session, str(call.user_id), offer_id, now=call.now, actor=call.principal.actor, metadata=metadata
     )
-    return out.RedeemResponse(coupon=serialize.coupon(coupon, call.now), points=_balance(coupon))
+    return out.RedeemResponse(
+        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+    )
 
 
 def _balance(coupon: Redemption) -> int:
@@ -133,4 +134,6 @@ def cancel_coupon(call: Call) -> out.RedeemResponse:
         now=call.now,
         reason=body.reason,
     )
-    return out.RedeemResponse(coupon=serialize.coupon(coupon, call.now), points=_balance(coupon))
+    return out.RedeemResponse(
+        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+    )

@@ -8,15 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import nulls_last, or_, select
+from sqlalchemy import case, func, nulls_last, or_, select, update
 
 from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core.errors import InsufficientPoints
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import expire_due_lots
-
-_BATCH = 200
-
 
 def spend(
     session: DbSession,
@@ -27,12 +25,17 @@ def spend(
     title: str,
     now: datetime,
     description: str = "",
+    expire_first: bool = True,
     **source: Any,
 ) -> LedgerEntry:
-    """Debit `points`, consuming the live lots that expire first. Never below zero."""
+    """Debit `points`, consuming the live lots that expire first. Never below zero.
+
+    `expire_first=False`: the caller settled the member under this lock already.
+    """
     if points <= 0:
         raise ValueError("spending must take points")
-    expire_due_lots(session, member, now)
+    if expire_first:
+        expire_due_lots(session, member, now)
     if member.balance < points:
         raise InsufficientPoints(
             f"{points:,} points needed, {member.balance:,} available.",
@@ -55,25 +58,41 @@ def spend(
 
 
 def _consume_lots(session: DbSession, member: Member, points: int, now: datetime) -> None:
-    left = points
-    while left > 0:
-        lots = session.scalars(
-            select(LedgerEntry)
-            .where(
-                LedgerEntry.member_id == member.id,
-                LedgerEntry.remaining > 0,
-                or_(LedgerEntry.expires_at.is_(None), LedgerEntry.expires_at > now),
-            )
-            .order_by(nulls_last(LedgerEntry.expires_at.asc()), LedgerEntry.id)
-            .limit(_BATCH)
-            .execution_options(populate_existing=True)
-        ).all()
-        if not lots:
-            raise RuntimeError(f"ledger drift: member {member.id} lots short by {left}")
-        for lot in lots:
-            take = min(lot.remaining or 0, left)
-            lot.remaining = (lot.remaining or 0) - take
-            left -= take
-            if left == 0:
-                break
-        session.flush()
+    """One UPDATE: each live lot, in FIFO order, gives what the lots before it left to take.
+
+    A window function sums the remainders of the lots before each one; a lot gives all it
+    has while the running total stays within `points`, then the rest, then nothing.
+    """
+    order = (nulls_last(LedgerEntry.expires_at.asc()), LedgerEntry.id)
+    before = func.coalesce(
+        func.sum(LedgerEntry.remaining).over(order_by=order, rows=(None, -1)), 0
+    )
+    ranked = (
+        select(
+            LedgerEntry.id.label("id"),
+            LedgerEntry.remaining.label("remaining"),
+            before.label("before"),
+        )
+        .where(
+            LedgerEntry.member_id == member.id,
+            LedgerEntry.remaining > 0,
+            or_(LedgerEntry.expires_at.is_(None), LedgerEntry.expires_at > now),
+        )
+        .subquery()
+    )
+    take = case(
+        (ranked.c.before + ranked.c.remaining <= points, ranked.c.remaining),
+        else_=points - ranked.c.before,
+    )
+    result = session.execute(
+        update(LedgerEntry)
+        .where(LedgerEntry.id == ranked.c.id, ranked.c.before < points)
+        .values(remaining=LedgerEntry.remaining - take)
+        .execution_options(synchronize_session=False)
+    )
+    if not rowcount(result):
+        raise RuntimeError(f"ledger drift: member {member.id} has no live lots to spend")
+    # lots this session holds now have stale remainders: reload them on next access
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, LedgerEntry) and obj.member_id == member.id:
+            session.expire(obj, ["remaining"])

@@ -13,6 +13,7 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.rewards.offer_terms import OfferTerms
 from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.ledger.locks import lock_member
@@ -41,7 +42,7 @@ def member_coupons(
     return fetch_page(session, stmt, per_page=limit, offset=offset, number=offset // limit + 1)
 
 
-def coupon_expiry(offer: Offer, now: datetime, program: Program) -> datetime | None:
+def coupon_expiry(offer: Offer | OfferTerms, now: datetime, program: Program) -> datetime | None:
     days = offer.coupon_valid_days or program.coupon_valid_days
     return now + timedelta(days=days) if days else None
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.rewards.offer_terms import OfferTerms
 
 #: Redemptions that count against a per-member limit.
 
@@ -25,7 +26,9 @@ class Refusal:
     data: dict[str, Any] | None = None
 
 
-def availability_refusal(offer: Offer, member: Member, now: datetime) -> Refusal | None:
+def availability_refusal(
+    offer: Offer | OfferTerms, member: Member, now: datetime
+) -> Refusal | None:
     """Checks that need no counting: active, validity window, user group, tier."""
     if not offer.active:
         return Refusal("offer_not_available", "This reward is no longer offered.")
@@ -67,6 +70,13 @@ def counted_refusal(
             return Refusal("out_of_stock", "Out of stock.")
         if offer.fulfilment == "pool" and not free_codes:
             return Refusal("out_of_stock", "Out of stock.")
+    return limit_or_balance_refusal(offer, balance, taken)
+
+
+def limit_or_balance_refusal(
+    offer: Offer | OfferTerms, balance: int, taken: int
+) -> Refusal | None:
+    """The per-member limit and the balance (the redeem path reserved the stock already)."""
     if offer.limit_per_member is not None and taken >= offer.limit_per_member:
         return Refusal(
             "limit_reached",

@@ -10,19 +10,20 @@ from sqlalchemy import select, update
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.services.core.actors import Actor
-from loyalty_portal.services.core.errors import RedemptionRefused
+from loyalty_portal.services.core.errors import RedemptionRefused, UserNotFound
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.ledger.locks import lock_member
+from loyalty_portal.services.ledger.locks import lock_member_for_change
 from loyalty_portal.services.ledger.settlement import settle
 from loyalty_portal.services.ledger.spending import spend
 from loyalty_portal.services.program.settings import load_program
-from loyalty_portal.services.rewards import codes, coupons, offers
+from loyalty_portal.services.rewards import codes, coupons
 from loyalty_portal.services.rewards.eligibility import (
     Refusal,
     availability_refusal,
-    counted_refusal,
+    limit_or_balance_refusal,
     redemptions_by_offer,
 )
+from loyalty_portal.services.rewards.offer_terms import offer_terms
 
 
 def new_coupon_id() -> str:
@@ -35,7 +36,7 @@ def _refuse(refusal: Refusal) -> RedemptionRefused:
 
 def redeem(
     session: DbSession,
-    member: Member,
+    member: Member | str,
     offer_id: str,
     *,
     now: datetime,
@@ -44,31 +45,37 @@ def redeem(
 ) -> Redemption:
     """Check and spend in one transaction: points, stock, limit, coupon and entry, or none.
 
+    `member`: the Member, or a userId (the API's hot path: found while it is locked).
     Lock order: the offer row (conditional stock decrement), then the member row.
     """
-    offer = offers.get_offer(session, offer_id)
-    if refusal := availability_refusal(offer, member, now):
-        raise _refuse(refusal)
-    if offer.stock is not None:
-        left = session.execute(
+    offer = offer_terms(session, offer_id)
+    if not offer.active:  # before any lock: the cheapest refusal
+        raise _refuse(Refusal("offer_not_available", "This reward is no longer offered."))
+    reserved = True
+    if offer.limited_stock:
+        reserved = session.execute(
             update(Offer)
             .where(Offer.id == offer.id, Offer.stock > 0)
             .values(stock=Offer.stock - 1)
             .returning(Offer.stock)
-        ).scalar()
-        if left is None:
-            raise _refuse(Refusal("out_of_stock", "Out of stock."))
-    member = lock_member(session, member.id)
-    member = settle(session, member, now)
-    taken = redemptions_by_offer(session, member.id, [offer.id]).get(offer.id, 0)
+        ).scalar() is not None
+    locked = _lock(session, member, now)
+    if refusal := availability_refusal(offer, locked, now):
+        raise _refuse(refusal)
+    if not reserved:
+        raise _refuse(Refusal("out_of_stock", "Out of stock."))
+    taken = 0
+    if offer.limit_per_member is not None:
+        taken = redemptions_by_offer(session, locked.id, [offer.id]).get(offer.id, 0)
     # Stock was reserved above and a pool code is claimed below, both atomically.
-    if refusal := counted_refusal(offer, member.balance, taken, None, stock_reserved=True):
+    if refusal := limit_or_balance_refusal(offer, locked.balance, taken):
         raise _refuse(refusal)
 
     program = load_program(session)
     redemption = Redemption(
         id=new_coupon_id(),
-        member_id=member.id,
+        member=locked,
+        member_id=locked.id,
         offer_id=offer.id,
         points=offer.cost,
         status="PENDING",
@@ -88,16 +95,29 @@ def redeem(
         coupons.activate(redemption, code, now, coupons.coupon_expiry(offer, now, program))
     spend(
         session,
-        member,
+        locked,
         offer.cost,
         kind="redeem",
         title=f"Redeemed: {offer.title}",
-        description=offer.shop.name if offer.shop else "",
+        description=offer.shop_name,
         now=now,
+        expire_first=False,  # settled under the lock already
         redemption_id=redemption.id,
     )
     session.flush()
     return redemption
+
+
+def _lock(session: DbSession, member: Member | str, now: datetime) -> Member:
+    """Lock the member (one statement that also says whether anything is due) and settle."""
+    if isinstance(member, str):
+        locked = lock_member_for_change(session, now, user_id=member)
+        if locked is None:
+            raise UserNotFound(f"No user {member!r}.")
+    else:
+        locked = lock_member_for_change(session, now, member_id=member.id)
+        assert locked is not None
+    return settle(session, locked.member, now) if locked.due else locked.member
 
 
 def _claim_pool_code(session: DbSession, offer_id: str, redemption_id: str) -> str | None:
