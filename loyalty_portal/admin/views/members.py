@@ -75,7 +75,8 @@ def member_adjust(user_id: str) -> Response | str:
             now=utcnow(),
         ),
         field="reason",
-        success=f"{form.points.data or 0:+,} points recorded for {member.user_id}.",
+        success=f"{form.points.data or 0:+,} {'point' if abs(form.points.data or 0) == 1 else 'points'}"
+        f" recorded for {member.user_id}.",
         refusals=(ValidationFailed, InsufficientPoints),
         rename={"balance": "points"},
     )

@@ -15,7 +15,7 @@ from loyalty_portal.services.core.validation import Problems
 from loyalty_portal.services.program import groups as groups_service
 from loyalty_portal.services.program import tiers as tiers_service
 from loyalty_portal.timeutil import utcnow
-from loyalty_portal.web.forms import submit
+from loyalty_portal.web.forms import plural, submit
 from loyalty_portal.web.paging import paginate
 
 
@@ -62,7 +62,7 @@ def tier_edit(tier_id: int | None = None) -> Response | str:
 @bp.post("/tiers/recompute")
 def tiers_recompute() -> Response:
     changed = tiers_service.recompute_tiers(db.session, actor=admin_actor(), now=utcnow())
-    flash(f"Tiers recomputed: {changed:,} members changed tier.", "success")
+    flash(f"Tiers recomputed: {plural(changed, 'member')} changed tier.", "success")
     return redirect(url_for("admin.tiers"), 303)
 
 
