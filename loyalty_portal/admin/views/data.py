@@ -8,7 +8,7 @@ from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.data import ExportForm, ImportForm
 from loyalty_portal.admin.helpers import admin_actor, read_text_upload
 from loyalty_portal.extensions import db
-from loyalty_portal.services.analytics import exports, imports
+from loyalty_portal.services.analytics import dashboard, exports, imports
 from loyalty_portal.services.core import audit
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.ledger.history import day_range
@@ -94,6 +94,8 @@ def import_members() -> str:
         ).value
         if report is not None and (report.dry_run or not report.ok):
             db.session.rollback()  # a dry run, or a file with errors, changes nothing
+        elif report is not None:
+            dashboard.counts_changed(db.session)
         keep = report is not None and report.dry_run and report.ok
         form.kept_file.data = text if keep else ""
         form.kept_name.data = form.kept_name.data if keep else ""

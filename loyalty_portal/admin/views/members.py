@@ -11,6 +11,7 @@ from loyalty_portal.admin.forms.members import AdjustForm, EraseForm
 from loyalty_portal.admin.helpers import admin_actor, sort_order
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
+from loyalty_portal.services.analytics import dashboard
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
 from loyalty_portal.services.core.pages import Page
 from loyalty_portal.services.ledger import adjustments, history, settlement
@@ -121,6 +122,7 @@ def member_erase(user_id: str) -> Response | str:
             form.confirm.errors = [f"Type {member.user_id} exactly to confirm."]
         else:
             members.erase(db.session, member, admin_actor(), utcnow())
+            dashboard.counts_changed(db.session)
             flash(f"Member {user_id} was erased.", "success")
             return redirect(url_for("admin.members_list"), 303)
     return render_template("admin/members/erase.html", member=member, form=form)
