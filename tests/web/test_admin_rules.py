@@ -287,3 +287,14 @@ def test_try_it_bounds_its_numbers(client, admin, make):
         ).data.decode()
         assert "1,000,000,000 for a sample" in html, data
         assert 'data-testid="try-result"' not in html  # no steps with 300-digit numbers
+
+
+def test_every_problem_is_reported_in_one_round(app, client, admin):
+    html = client.post(
+        "/admin/rules/new", data=rule_form(title="", value_field="no spaces", cap_count="0")
+    ).data.decode()
+    assert "This field is required." in html  # the form's own check (title)
+    assert "Letters, digits and _ (a metadata key)." in html  # the service's, same round
+    with app.app_context():
+        assert db.session.query(EarningRule).count() == 0
+        assert db.session.query(AuditLog).count() == 0

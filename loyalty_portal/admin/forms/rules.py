@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL
+from loyalty_portal.models.enums import LABELS, RuleType
 
 EXPIRY_CHOICES = {
     "program": "The program's default",
@@ -52,14 +53,21 @@ class RuleForm(FlaskForm):
     type = SelectField(
         "Type",
         choices={
-            "FIX": "FIX: the same points every time",
-            "CONDITIONAL": "CONDITIONAL: points when a value reaches a threshold",
-            "TRANSACTION": "TRANSACTION: points per unit of a value",
+            RuleType.FIX.value: f"{LABELS[RuleType.FIX]}: the same every time",
+            RuleType.CONDITIONAL.value: f"{LABELS[RuleType.CONDITIONAL]} (a threshold)",
+            RuleType.TRANSACTION.value: f"{LABELS[RuleType.TRANSACTION]} (a value × a rate)",
         },
     )
-    points = IntegerField("Points", validators=[Optional()], description="FIX and CONDITIONAL.")
+    points = IntegerField(
+        "Points",
+        validators=[Optional()],
+        description="Fixed points, and points when a value is reached.",
+    )
     points_per_unit = DecimalField(
-        "Points per unit", places=None, validators=[Optional()], description="TRANSACTION."
+        "Points per unit",
+        places=None,
+        validators=[Optional()],
+        description="Points per unit spent.",
     )
     value_field = StringField(
         "Value field",
@@ -68,7 +76,7 @@ class RuleForm(FlaskForm):
         description="The metadata key judged (the event's amount when absent).",
     )
     threshold = DecimalField(
-        "Threshold", places=None, validators=[Optional()], description="CONDITIONAL."
+        "Threshold", places=None, validators=[Optional()], description="When a value is reached."
     )
     max_per_event = IntegerField(
         "Max points per event", validators=[Optional()], description="Empty: no cap."

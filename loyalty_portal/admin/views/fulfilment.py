@@ -82,7 +82,9 @@ def fulfilment_cancel(coupon_id: str) -> Response | str:
     except CouponNotActive as exc:
         db.session.rollback()
         return _row_or_redirect(coupon_id, exc.message, ok=False)
-    return _row_or_redirect(coupon_id, f"Cancelled; {plural(cancelled.points, 'point')} refunded.", ok=True)
+    return _row_or_redirect(
+        coupon_id, f"Cancelled; {plural(cancelled.points, 'point')} refunded.", ok=True
+    )
 
 
 @bp.post("/fulfilment/bulk")

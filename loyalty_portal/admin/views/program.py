@@ -47,6 +47,7 @@ def _tier_input(form: TierForm) -> tiers_service.TierInput:
 def tier_edit(tier_id: int | None = None) -> Response | str:
     tier = tiers_service.get_tier(db.session, tier_id) if tier_id else None
     form = TierForm(obj=tier) if request.method == "GET" and tier else TierForm()
+
     def save() -> Tier:
         saved = tiers_service.save_tier(
             db.session, tier, _tier_input(form), actor=admin_actor(), now=utcnow()
