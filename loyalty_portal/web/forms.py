@@ -7,6 +7,7 @@ session is rolled back and the service's sentences appear next to the fields the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -18,6 +19,7 @@ from loyalty_portal.extensions import db
 from loyalty_portal.services.core.errors import DomainError, ValidationFailed
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def show_errors(
@@ -94,8 +96,8 @@ def _collect_service_problems(
         action()
     except refusals as exc:
         show_errors(form, exc, field, rename)
-    except Exception:  # noqa: BLE001 - half-filled input may trip a service; the form has spoken
-        pass
+    except Exception:  # half-filled input may trip a service; the form has spoken already
+        log.debug("service check of an invalid form failed", exc_info=True)
     finally:
         if savepoint.is_active:
             savepoint.rollback()

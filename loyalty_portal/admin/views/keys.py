@@ -20,7 +20,6 @@ from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.forms import submit
 from loyalty_portal.web.paging import paginate
 
-
 _ONCE = "api_key_shown_once"
 
 

@@ -61,6 +61,11 @@ def member_detail(user_id: str) -> str:
     return _member_page(members.get_member(db.session, user_id), AdjustForm())
 
 
+def _adjusted(points: int, user_id: str) -> str:
+    unit = "point" if abs(points) == 1 else "points"
+    return f"{points:+,} {unit} recorded for {user_id}."
+
+
 @bp.post("/members/<user_id>/adjust")
 def member_adjust(user_id: str) -> Response | str:
     member = members.get_member(db.session, user_id)
@@ -76,8 +81,7 @@ def member_adjust(user_id: str) -> Response | str:
             now=utcnow(),
         ),
         field="reason",
-        success=f"{form.points.data or 0:+,} {'point' if abs(form.points.data or 0) == 1 else 'points'}"
-        f" recorded for {member.user_id}.",
+        success=_adjusted(form.points.data or 0, member.user_id),
         refusals=(ValidationFailed, InsufficientPoints),
         rename={"balance": "points"},
     )
