@@ -9,9 +9,14 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import Select, UnaryExpression
 
+from loyalty_portal.admin import bp
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.sql import matching
+from loyalty_portal.web.forms import plural
 from loyalty_portal.web.templating import program_zone
+
+# `{{ count|plural("code") }}` reads "1 code", "2 codes" in every template.
+bp.add_app_template_filter(plural, "plural")
 
 
 def admin_actor() -> Actor:

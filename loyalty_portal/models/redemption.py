@@ -26,6 +26,13 @@ class Redemption(Base):
         Index("ix_redemption_member_offer", "member_id", "offer_id", "status"),
         Index("ix_redemption_offer_status", "offer_id", "status", "created_at"),
         Index("ix_redemption_status_time", "status", "created_at"),
+        # An admin at a till finds a coupon by the code the member shows.
+        Index(
+            "ix_redemption_code",
+            "code",
+            postgresql_where=text("code IS NOT NULL"),
+            sqlite_where=text("code IS NOT NULL"),
+        ),
         # Day-by-day analytics rollups read redemptions by each of their timestamps.
         Index("ix_redemption_time", "created_at"),
         Index(

@@ -7,6 +7,7 @@ session is rolled back and the service's sentences appear next to the fields the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -18,6 +19,7 @@ from loyalty_portal.extensions import db
 from loyalty_portal.services.core.errors import DomainError, ValidationFailed
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def show_errors(
@@ -59,8 +61,14 @@ def submit(
     validate: bool = True,
     rename: dict[str, str] | None = None,
 ) -> Submission[T]:
-    """Validate the form, run `action`, and report the outcome on the form or as a flash."""
+    """Validate the form, run `action`, and report the outcome on the form or as a flash.
+
+    When the form's own checks fail, the service still judges the rest (in a savepoint
+    that is rolled back), so every problem shows in one round, not one batch per fix.
+    """
     if validate and not form.validate_on_submit():
+        if form.is_submitted() and not form.errors.get("csrf_token"):
+            _collect_service_problems(form, action, field, refusals, rename)
         return Submission(False)
     try:
         value = action()
@@ -71,6 +79,30 @@ def submit(
     if success is not None:
         flash(success(value) if callable(success) else success, "success")
     return Submission(True, value)
+
+
+def _collect_service_problems(
+    form: FlaskForm,
+    action: Callable[[], Any],
+    field: str,
+    refusals: tuple[type[DomainError], ...],
+    rename: dict[str, str] | None,
+) -> None:
+    """Run `action` only to hear its refusal; nothing it does is kept. Fields that already
+    carry the form's own message keep just that one."""
+    already = {name: list(form[name].errors) for name in form.errors if name in form}
+    savepoint = db.session.begin_nested()
+    try:
+        action()
+    except refusals as exc:
+        show_errors(form, exc, field, rename)
+    except Exception:  # half-filled input may trip a service; the form has spoken already
+        log.debug("service check of an invalid form failed", exc_info=True)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+    for name, errors in already.items():
+        form[name].errors = errors
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -180,3 +180,41 @@ def test_every_rollup_query_is_answered_from_an_index(app, make):
         for sql, params in reads:
             assert full_passes(sql, params) == [], sql
         db.session.rollback()
+
+
+def members_total(client) -> str:
+    html = client.get("/admin/").data.decode()
+    return re.search(r'data-testid="members-total">([^<]*)<', html).group(1)
+
+
+def test_counts_the_admin_just_changed_are_current(app, client, admin, make):
+    make.member("ann")
+    assert members_total(client) == "1"
+    import_text = "userId,balance\nbob,5\ncid,0\n"
+    from .test_admin_data import import_file
+
+    import_file(client, import_text, dry_run=False)
+    assert members_total(client) == "3"  # not 15 minutes later
+    client.post("/admin/members/cid/erase", data={"confirm": "cid"})
+    assert members_total(client) == "2"
+    client.post("/admin/tiers/new", data={"name": "Gold", "threshold": "0", "multiplier": "1"})
+    client.post("/admin/tiers/recompute")
+    html = client.get("/admin/").data.decode()
+    tiers = json.loads(re.search(r'id="analytics-data">(.*?)</script>', html).group(1))["tiers"]
+    assert {"name": "Gold", "members": 2} in tiers
+
+
+def test_the_header_says_when_the_counts_were_taken(app, client, admin, make):
+    from loyalty_portal.models.stats import StatsState
+
+    client.get("/admin/")
+    taken = utcnow() - timedelta(minutes=10)
+    with app.app_context():
+        state = db.session.get(StatsState, 1)
+        state.snapshot_at, state.refreshed_at = taken, utcnow() - timedelta(hours=2)
+        db.session.commit()
+    make.member("ann")  # joined through the portal: the snapshot does not know yet
+    html = client.get("/admin/").data.decode()
+    assert members_total(client) == "0"
+    local = taken.astimezone(UTC).strftime("%-d %b %Y, %H:%M")
+    assert f"member and tier counts as of {local}" in html

@@ -199,7 +199,7 @@ def test_a_clean_dry_run_then_the_import(app, client, admin, make):
         )
         assert opening.actor_account_id == admin.id
         entry = db.session.query(AuditLog).filter_by(action="data.import").one()
-        assert entry.after == {"members": 3, "points": 350}
+        assert entry.after == {"members": 3, "points": 350, "logins": 0}
         assert verify(db.session) == []
 
 

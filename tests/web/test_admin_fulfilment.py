@@ -139,7 +139,7 @@ def test_bulk_issue_and_cancel_report_what_could_not_be_done(app, client, admin,
         data={"action": "cancel", "ids": [queue["cid"]], "reason": "Closed"},
         follow_redirects=True,
     )
-    assert b"1 redemptions cancelled with refund." in response.data
+    assert b"1 redemption cancelled with refund." in response.data
     assert status(queue["cid"]).status == "CANCELLED"
     with app.app_context():
         assert db.session.query(AuditLog).filter_by(action="redemption.fulfil").count() == 2

@@ -283,3 +283,33 @@ def test_shops_create_edit_and_validate(app, client, admin):
         "shop.update",
     ]
     assert b"Corner Caf" in client.get("/admin/shops?sort=-name").data
+
+
+def upload_codes(client, offer_id: str, text: str):
+    return client.post(
+        f"/admin/offers/{offer_id}/codes",
+        data={"file": (io.BytesIO(text.encode()), "codes.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_code_upload_says_why_it_refused(app, client, admin, make):
+    make.offer("voucher", fulfilment="pool")
+    too_many = "\n".join(f"C{n:06d}" for n in range(100_001))
+    html = upload_codes(client, "voucher", too_many).data.decode()
+    assert "At most 100,000 codes per file." in html
+    assert "codes added" not in html and "too many codes" not in html
+    for empty in ("", "code\n", "\n\n"):
+        html = upload_codes(client, "voucher", empty).data.decode()
+        assert "The file has no codes" in html, empty
+        assert "added to the pool" not in html
+    with app.app_context():
+        assert db.session.query(CouponCode).count() == 0
+        assert db.session.query(AuditLog).filter_by(action="offer.codes_upload").count() == 0
+
+
+def test_code_upload_counts_in_words(app, client, admin, make):
+    make.offer("voucher", fulfilment="pool")
+    html = upload_codes(client, "voucher", "ONLY-1\n").data.decode()
+    assert "1 code added to the pool." in html and "1 codes" not in html
+    assert 'data-testid="free-codes">1<' in html and "of 1 code free" in html

@@ -68,7 +68,7 @@ def test_recompute_moves_members_and_is_audited(app, client, admin, make):
         db.session.commit()
     gold = make.tier("Gold", 120)  # Ann already qualifies, but tiers move on recompute
     response = client.post("/admin/tiers/recompute", follow_redirects=True)
-    assert b"1 members changed tier" in response.data
+    assert b"1 member changed tier" in response.data
     with app.app_context():
         assert db.session.query(Member).filter_by(user_id="ann").one().tier_id == gold.id
     assert "tier.recompute" in actions(app)

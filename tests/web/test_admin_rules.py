@@ -252,3 +252,49 @@ def test_try_it_agrees_with_the_live_path(app, client, admin, make):
         db.session.commit()
     html = client.post(f"/admin/rules/{rule.id}/try", data={"user_id": "ann"}).data.decode()
     assert 'data-testid="try-points">0<' in html and "Already completed 1 of 1 times" in html
+
+
+def test_try_it_judges_the_unsaved_form(app, client, admin, make):
+    rule = make.rule(
+        "purchase", type="TRANSACTION", points_per_unit=Decimal(1), value_field="total"
+    )
+    before = counts(app)
+    edited = rule_form(points_per_unit="4", max_per_event="", cap_count="", cap_period="")
+    del edited["event_id"]
+    trial = {**edited, "user_id": "", "metadata": '{"total": 10}', "amount": ""}
+    html = client.post(
+        f"/admin/rules/{rule.id}/try", data=trial, headers={"HX-Request": "true"}
+    ).data.decode()
+    assert 'data-testid="try-points">40<' in html  # 10 x 4 from the form, not x 1 as saved
+    no_js = client.post(f"/admin/rules/{rule.id}/try", data=trial).data.decode()
+    assert 'data-testid="try-points">40<' in no_js and 'value="4"' in no_js  # edits kept
+    with app.app_context():
+        assert db.session.get(EarningRule, rule.id).points_per_unit == Decimal(1)  # unsaved
+    assert counts(app) == before  # no audit entry, no event
+    broken = {**trial, "points_per_unit": "", "title": ""}
+    html = client.post(
+        f"/admin/rules/{rule.id}/try", data=broken, headers={"HX-Request": "true"}
+    ).data.decode()
+    assert 'data-testid="try-rule-problems"' in html and "Title" in html
+    assert 'data-testid="try-result"' not in html
+
+
+def test_try_it_bounds_its_numbers(client, admin, make):
+    rule = make.rule("purchase", type="TRANSACTION", points_per_unit=Decimal(1))
+    for data in ({"amount": "9" * 39}, {"metadata": '{"amount": 1e300}'}, {"amount": "Infinity"}):
+        html = client.post(
+            f"/admin/rules/{rule.id}/try", data=data, headers={"HX-Request": "true"}
+        ).data.decode()
+        assert "1,000,000,000 for a sample" in html, data
+        assert 'data-testid="try-result"' not in html  # no steps with 300-digit numbers
+
+
+def test_every_problem_is_reported_in_one_round(app, client, admin):
+    html = client.post(
+        "/admin/rules/new", data=rule_form(title="", value_field="no spaces", cap_count="0")
+    ).data.decode()
+    assert "This field is required." in html  # the form's own check (title)
+    assert "Letters, digits and _ (a metadata key)." in html  # the service's, same round
+    with app.app_context():
+        assert db.session.query(EarningRule).count() == 0
+        assert db.session.query(AuditLog).count() == 0

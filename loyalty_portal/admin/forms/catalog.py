@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL, CheckboxList, optional_int, optional_str
-from loyalty_portal.models.enums import LABELS, OfferType
+from loyalty_portal.models.enums import LABELS, Fulfilment, OfferType
 
 
 class OfferForm(FlaskForm):
@@ -38,11 +38,7 @@ class OfferForm(FlaskForm):
     usergroup_ids = CheckboxList("Only for these user groups (none: everyone)")
     fulfilment = SelectField(
         "Fulfilment",
-        choices={
-            "auto": "Automatic: a code is generated at once",
-            "pool": "Code pool: the next uploaded code",
-            "manual": "Manual: an admin issues the code",
-        },
+        choices={f.value: LABELS[f] for f in Fulfilment},
     )
     coupon_valid_days = IntegerField(
         "Coupon valid for (days)",

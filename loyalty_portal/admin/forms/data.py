@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Optional
 
 
@@ -20,6 +20,12 @@ class ExportForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(
         "CSV file of members",
-        validators=[FileRequired("Choose a file.")],
-        description="Columns: userId (required), name, balance, groups (separated by ;).",
+        description=(
+            "Columns: userId (required), name, email (creates a login), balance, groups "
+            "(separated by , or ;). Cells separated by , ; or tab; the members export "
+            "imports as it is."
+        ),
     )
+    # The file a clean dry run checked, sent back so "Import" needs no second choice.
+    kept_file = HiddenField()
+    kept_name = HiddenField()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,9 +20,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from loyalty_portal.admin.forms import DATETIME_LOCAL
+from loyalty_portal.models.enums import LABELS, RuleType
 
 EXPIRY_CHOICES = {
     "program": "The program's default",
@@ -48,14 +53,21 @@ class RuleForm(FlaskForm):
     type = SelectField(
         "Type",
         choices={
-            "FIX": "FIX: the same points every time",
-            "CONDITIONAL": "CONDITIONAL: points when a value reaches a threshold",
-            "TRANSACTION": "TRANSACTION: points per unit of a value",
+            RuleType.FIX.value: f"{LABELS[RuleType.FIX]}: the same every time",
+            RuleType.CONDITIONAL.value: f"{LABELS[RuleType.CONDITIONAL]} (a threshold)",
+            RuleType.TRANSACTION.value: f"{LABELS[RuleType.TRANSACTION]} (a value × a rate)",
         },
     )
-    points = IntegerField("Points", validators=[Optional()], description="FIX and CONDITIONAL.")
+    points = IntegerField(
+        "Points",
+        validators=[Optional()],
+        description="Fixed points, and points when a value is reached.",
+    )
     points_per_unit = DecimalField(
-        "Points per unit", places=None, validators=[Optional()], description="TRANSACTION."
+        "Points per unit",
+        places=None,
+        validators=[Optional()],
+        description="Points per unit spent.",
     )
     value_field = StringField(
         "Value field",
@@ -64,7 +76,7 @@ class RuleForm(FlaskForm):
         description="The metadata key judged (the event's amount when absent).",
     )
     threshold = DecimalField(
-        "Threshold", places=None, validators=[Optional()], description="CONDITIONAL."
+        "Threshold", places=None, validators=[Optional()], description="When a value is reached."
     )
     max_per_event = IntegerField(
         "Max points per event", validators=[Optional()], description="Empty: no cap."
@@ -88,6 +100,34 @@ class RuleForm(FlaskForm):
     overrides = FieldList(FormField(OverrideForm))
 
 
+#: The largest sample value the "try it" panel judges (a sample, not a stress test).
+MAX_SAMPLE = Decimal(1_000_000_000)
+
+
+def _bounded(value: Any) -> bool:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return True  # not a number: the evaluation says what it needs
+    return number.is_finite() and abs(number) <= MAX_SAMPLE
+
+
+def sample_amount(form: Any, field: Any) -> None:
+    text = (field.data or "").strip()
+    if text and not _bounded(text):
+        raise ValidationError(f"At most {MAX_SAMPLE:,} for a sample.")
+
+
+def sample_metadata(form: Any, field: Any) -> None:
+    try:
+        parsed = json.loads(field.data or "{}")
+    except ValueError:
+        return  # the service reports bad JSON with its line
+    values = parsed.values() if isinstance(parsed, dict) else []
+    if any(isinstance(v, int | float) and not _bounded(v) for v in values):
+        raise ValidationError(f"Numbers at most {MAX_SAMPLE:,} for a sample.")
+
+
 class TryRuleForm(FlaskForm):
     user_id = StringField(
         "userId",
@@ -95,6 +135,12 @@ class TryRuleForm(FlaskForm):
         description="Empty or unknown: a new member.",
     )
     metadata = TextAreaField(
-        "Metadata (JSON)", validators=[Optional(), Length(max=10_000)], default="{}"
+        "Metadata (JSON)",
+        validators=[Optional(), Length(max=10_000), sample_metadata],
+        default="{}",
     )
-    amount = StringField("Amount", validators=[Optional(), Length(max=40)])
+    amount = StringField(
+        "Amount",
+        validators=[Optional(), Length(max=40), sample_amount],
+        render_kw={"inputmode": "decimal"},
+    )

@@ -15,6 +15,7 @@ from loyalty_portal.services.core.errors import CouponNotActive, ValidationFaile
 from loyalty_portal.services.rewards import coupons
 from loyalty_portal.services.rewards import fulfilment as fulfilment_service
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import plural
 from loyalty_portal.web.htmx import is_htmx
 from loyalty_portal.web.paging import paginate
 
@@ -81,7 +82,9 @@ def fulfilment_cancel(coupon_id: str) -> Response | str:
     except CouponNotActive as exc:
         db.session.rollback()
         return _row_or_redirect(coupon_id, exc.message, ok=False)
-    return _row_or_redirect(coupon_id, f"Cancelled; {cancelled.points:,} points refunded.", ok=True)
+    return _row_or_redirect(
+        coupon_id, f"Cancelled; {plural(cancelled.points, 'point')} refunded.", ok=True
+    )
 
 
 @bp.post("/fulfilment/bulk")
@@ -101,7 +104,7 @@ def fulfilment_bulk() -> Response:
         return redirect(_back(), 303)
     verb = "issued" if request.form.get("action") == "issue" else "cancelled with refund"
     if result.done:
-        flash(f"{len(result.done)} redemptions {verb}.", "success")
+        flash(f"{plural(len(result.done), 'redemption')} {verb}.", "success")
     for coupon_id, message in result.failed:
         flash(f"{coupon_id}: {message}", "error")
     return redirect(_back(), 303)

@@ -1,8 +1,12 @@
-"""API keys: create (the plain key is shown once), list with last use, revoke."""
+"""API keys: create (the plain key is shown once), list with last use, revoke.
+
+Creating answers with a redirect (post/redirect/get), so a reload never makes a second
+key; the plain key rides in the session for exactly one display of the list.
+"""
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, session, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,6 +19,8 @@ from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.forms import submit
 from loyalty_portal.web.paging import paginate
+
+_ONCE = "api_key_shown_once"
 
 
 def _page(form: ApiKeyForm, created: ApiKey | None = None, plain: str | None = None) -> Response:
@@ -31,7 +37,11 @@ def _page(form: ApiKeyForm, created: ApiKey | None = None, plain: str | None = N
 
 @bp.get("/api-keys")
 def api_keys_list() -> Response:
-    return _page(ApiKeyForm())
+    shown = session.pop(_ONCE, None)
+    created = db.session.get(ApiKey, shown["id"]) if shown else None
+    if created is None:
+        return _page(ApiKeyForm())
+    return _page(ApiKeyForm(), created=created, plain=shown["plain"])
 
 
 @bp.post("/api-keys")
@@ -46,7 +56,9 @@ def api_key_create() -> Response:
     )
     if done.value is not None:
         key, plain = done.value
-        return _page(ApiKeyForm(formdata=None), created=key, plain=plain)
+        db.session.flush()
+        session[_ONCE] = {"id": key.id, "plain": plain}
+        return redirect(url_for("admin.api_keys_list"), 303)
     return _page(form)
 
 

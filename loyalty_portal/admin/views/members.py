@@ -11,6 +11,7 @@ from loyalty_portal.admin.forms.members import AdjustForm, EraseForm
 from loyalty_portal.admin.helpers import admin_actor, sort_order
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
+from loyalty_portal.services.analytics import dashboard
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
 from loyalty_portal.services.core.pages import Page
 from loyalty_portal.services.ledger import adjustments, history, settlement
@@ -60,6 +61,11 @@ def member_detail(user_id: str) -> str:
     return _member_page(members.get_member(db.session, user_id), AdjustForm())
 
 
+def _adjusted(points: int, user_id: str) -> str:
+    unit = "point" if abs(points) == 1 else "points"
+    return f"{points:+,} {unit} recorded for {user_id}."
+
+
 @bp.post("/members/<user_id>/adjust")
 def member_adjust(user_id: str) -> Response | str:
     member = members.get_member(db.session, user_id)
@@ -75,7 +81,7 @@ def member_adjust(user_id: str) -> Response | str:
             now=utcnow(),
         ),
         field="reason",
-        success=f"{form.points.data or 0:+,} points recorded for {member.user_id}.",
+        success=_adjusted(form.points.data or 0, member.user_id),
         refusals=(ValidationFailed, InsufficientPoints),
         rename={"balance": "points"},
     )
@@ -120,6 +126,7 @@ def member_erase(user_id: str) -> Response | str:
             form.confirm.errors = [f"Type {member.user_id} exactly to confirm."]
         else:
             members.erase(db.session, member, admin_actor(), utcnow())
+            dashboard.counts_changed(db.session)
             flash(f"Member {user_id} was erased.", "success")
             return redirect(url_for("admin.members_list"), 303)
     return render_template("admin/members/erase.html", member=member, form=form)

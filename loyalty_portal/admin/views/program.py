@@ -11,11 +11,12 @@ from loyalty_portal.admin.forms.program import GroupForm, TierForm
 from loyalty_portal.admin.helpers import admin_actor, sort_order
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, MemberUserGroup, Tier, UserGroup
+from loyalty_portal.services.analytics import dashboard
 from loyalty_portal.services.core.validation import Problems
 from loyalty_portal.services.program import groups as groups_service
 from loyalty_portal.services.program import tiers as tiers_service
 from loyalty_portal.timeutil import utcnow
-from loyalty_portal.web.forms import submit
+from loyalty_portal.web.forms import plural, submit
 from loyalty_portal.web.paging import paginate
 
 
@@ -46,11 +47,17 @@ def _tier_input(form: TierForm) -> tiers_service.TierInput:
 def tier_edit(tier_id: int | None = None) -> Response | str:
     tier = tiers_service.get_tier(db.session, tier_id) if tier_id else None
     form = TierForm(obj=tier) if request.method == "GET" and tier else TierForm()
+
+    def save() -> Tier:
+        saved = tiers_service.save_tier(
+            db.session, tier, _tier_input(form), actor=admin_actor(), now=utcnow()
+        )
+        dashboard.counts_changed(db.session)
+        return saved
+
     done = submit(
         form,
-        lambda: tiers_service.save_tier(
-            db.session, tier, _tier_input(form), actor=admin_actor(), now=utcnow()
-        ),
+        save,
         field="name",
         success="Tier saved. Members move at the next tier recompute.",
     )
@@ -62,7 +69,8 @@ def tier_edit(tier_id: int | None = None) -> Response | str:
 @bp.post("/tiers/recompute")
 def tiers_recompute() -> Response:
     changed = tiers_service.recompute_tiers(db.session, actor=admin_actor(), now=utcnow())
-    flash(f"Tiers recomputed: {changed:,} members changed tier.", "success")
+    dashboard.counts_changed(db.session)
+    flash(f"Tiers recomputed: {plural(changed, 'member')} changed tier.", "success")
     return redirect(url_for("admin.tiers"), 303)
 
 

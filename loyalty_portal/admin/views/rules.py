@@ -151,13 +151,28 @@ def rule_set_active(rule_id: int) -> Response:
 
 @bp.post("/rules/<int:rule_id>/try")
 def rule_try(rule_id: int) -> str:
-    """Judge a sample event against the saved rule; nothing is written."""
+    """Judge a sample event against the rule as the form stands (saved or not).
+
+    The form's values are applied through `update_rule` (so they are checked exactly as
+    Save would) and judged by the same evaluation as a real event; then everything is
+    rolled back, so nothing is written. A post without the rule's fields judges the
+    saved rule.
+    """
     rule = rules_service.get_rule(db.session, rule_id)
+    groups = _groups()
+    with_rule = "title" in request.form
+    edit_form = RuleForm() if with_rule else RuleForm(formdata=None, data=_form_data(rule, groups))
+    del edit_form.event_id
     form = TryRuleForm()
     result = None
-    if form.validate_on_submit():
+    rule_ok = edit_form.validate() if with_rule else True
+    if form.validate_on_submit() and rule_ok:
         try:
             metadata, amount = rules_service.parse_sample(form.metadata.data, form.amount.data)
+            if with_rule:
+                rules_service.update_rule(
+                    db.session, rule, _input(edit_form), actor=admin_actor(), now=utcnow()
+                )
             result = rules_service.try_rule(
                 db.session,
                 rule,
@@ -167,18 +182,21 @@ def rule_try(rule_id: int) -> str:
                 now=utcnow(),
             )
         except ValidationFailed as exc:
-            show_errors(form, exc, "metadata")
-    db.session.rollback()
+            db.session.rollback()
+            if set(exc.details or {}) - {"metadata", "amount", "user_id"}:
+                show_errors(edit_form, exc, "title")
+            else:
+                show_errors(form, exc, "metadata")
+    db.session.rollback()  # the trial writes nothing
+    rule = rules_service.get_rule(db.session, rule_id)
+    rule_problems = [
+        f"{edit_form[name].label.text}: {message}"
+        for name, messages in edit_form.errors.items()
+        if name != "csrf_token"
+        for message in messages
+        if isinstance(message, str)
+    ]
+    context = {"rule": rule, "try_form": form, "result": result, "rule_problems": rule_problems}
     if is_htmx():
-        return render_template("admin/rules/_try.html", rule=rule, try_form=form, result=result)
-    groups = _groups()
-    edit_form = RuleForm(formdata=None, data=_form_data(rule, groups))
-    del edit_form.event_id
-    return render_template(
-        "admin/rules/form.html",
-        form=edit_form,
-        rule=rule,
-        groups=groups,
-        try_form=form,
-        result=result,
-    )
+        return render_template("admin/rules/_try.html", **context)
+    return render_template("admin/rules/form.html", form=edit_form, groups=groups, **context)

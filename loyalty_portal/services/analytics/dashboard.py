@@ -3,7 +3,9 @@
 Points issued, redeemed and expired per day; outstanding points (the liability) over
 time as a running sum of each day's net change; active members and events per day; top
 offers with their funnel (redeemed -> code issued -> used); the tier distribution from a
-snapshot taken at most every SNAPSHOT_AGE (it needs a count over all members).
+snapshot taken at most every SNAPSHOT_AGE (it needs a count over all members). An admin's
+change to members or tiers marks the snapshot stale (`counts_changed`), so the next
+dashboard counts again; the page shows when each figure was taken.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 
 from loyalty_portal.models import Member, Offer, Redemption, Tier
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
@@ -62,6 +64,13 @@ class Dashboard:
     snapshot_at: datetime | None
     totals: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def counts_lag(self) -> bool:
+        """The member and tier counts are older than the other figures (by over a minute)."""
+        if self.snapshot_at is None or self.refreshed_at is None:
+            return False
+        return self.refreshed_at - self.snapshot_at > timedelta(minutes=1)
+
 
 def check_range(first: date, last: date) -> None:
     if first > last:
@@ -89,11 +98,16 @@ def refresh_snapshot(session: DbSession, state: StatsState, now: datetime) -> bo
     return True
 
 
+def counts_changed(session: DbSession) -> None:
+    """Members or tiers were changed: the next dashboard counts them again."""
+    session.execute(update(StatsState).values(snapshot_at=None))
+
+
 def refresh(session: DbSession, now: datetime, *, max_age: timedelta) -> tuple[StatsState, bool]:
     """Bring rollups and snapshot up to date; returns the state and whether to commit."""
     tz = load_program(session).timezone
     state, changed = rollups.refresh(session, tz, now, max_age=max_age)
-    if changed:
+    if changed or state.snapshot_at is None:
         changed = refresh_snapshot(session, state, now) or changed
         session.flush()
     return state, changed

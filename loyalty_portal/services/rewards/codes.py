@@ -64,6 +64,11 @@ def add_codes(
             details={"file": ["this offer does not use a code pool"]},
         )
     codes, invalid = read_codes(text)
+    if not codes and not invalid:
+        raise ValidationFailed(
+            "The file has no codes: put one code per line in the first column.",
+            details={"file": ["no codes"]},
+        )
     if len(codes) > MAX_CODES:
         raise ValidationFailed(
             f"At most {MAX_CODES:,} codes per file.", details={"file": ["too many codes"]}

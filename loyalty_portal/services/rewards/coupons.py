@@ -61,9 +61,40 @@ def get_coupon(session: DbSession, coupon_id: str, member: Member | None = None)
     return redemption
 
 
+def find_by_code(session: DbSession, code: str) -> list[Redemption]:
+    """The coupons carrying this code (a code is unique within an offer, not across them)."""
+    code = code.strip()
+    if not code or len(code) > 128 or "\x00" in code:
+        raise ValidationFailed(
+            "Type the code as the member shows it (at most 128 characters).",
+            details={"code": ["not a code"]},
+        )
+    stmt = select(Redemption).where(Redemption.code == code).order_by(Redemption.created_at.desc())
+    return list(session.scalars(stmt.limit(20)))
+
+
 def use_coupon(session: DbSession, member: Member, coupon_id: str, now: datetime) -> Redemption:
     """ACTIVE -> USED (at a till). Anything else is `coupon_not_active`."""
-    redemption = get_coupon(session, coupon_id, member)
+    return _mark_used(session, get_coupon(session, coupon_id, member), now)
+
+
+def mark_used(session: DbSession, coupon_id: str, *, actor: Actor, now: datetime) -> Redemption:
+    """An admin marks a coupon used (found by its code at a till); audited."""
+    redemption = _mark_used(session, get_coupon(session, coupon_id), now)
+    audit.record(
+        session,
+        actor,
+        "redemption.use",
+        "redemption",
+        coupon_id,
+        now=now,
+        before={"status": "ACTIVE"},
+        after={"status": "USED"},
+    )
+    return redemption
+
+
+def _mark_used(session: DbSession, redemption: Redemption, now: datetime) -> Redemption:
     changed = rowcount(
         session.execute(
             update(Redemption)
