@@ -21,14 +21,16 @@ def catalog_page(
     now: datetime,
     *,
     affordable: bool = False,
+    within: int | None = None,
     shop_id: str | None = None,
     offer_type: str | None = None,
     page: int = 1,
 ) -> Page[Offer]:
-    """One page of the catalog, cheapest first."""
+    """One page of the catalog, cheapest first; `affordable` keeps offers costing at most
+    `within` points (by default the member's balance)."""
     stmt = visible_offers_query(member, now)
     if affordable:
-        stmt = stmt.where(Offer.cost <= member.balance)
+        stmt = stmt.where(Offer.cost <= (member.balance if within is None else within))
     if shop_id:
         stmt = stmt.where(Offer.shop_id == shop_id)
     if offer_type:
