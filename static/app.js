@@ -87,3 +87,29 @@
     });
   });
 })();
+
+// Reward images that fail to load give way to the card's initial (no inline onerror=, so
+// a CSP without 'unsafe-inline' holds). `error` does not bubble: listen in the capture phase,
+// and check images that failed before this script ran.
+(function () {
+  "use strict";
+
+  function usePlaceholder(img) {
+    const frame = img.parentElement;
+    const initial = frame && frame.querySelector(".offer-initial");
+    img.remove();
+    if (initial) initial.hidden = false;
+    if (frame) frame.classList.add("image-failed");
+  }
+
+  document.addEventListener("error", (event) => {
+    const img = event.target;
+    if (img instanceof HTMLImageElement && img.hasAttribute("data-placeholder-on-error")) usePlaceholder(img);
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("img[data-placeholder-on-error]").forEach((img) => {
+      if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) usePlaceholder(img);
+    });
+  });
+})();
