@@ -32,7 +32,9 @@ def _htmx_navigates_on_redirect(response: Response) -> Response:
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         page = current.path + (f"?{current.query}" if current.query else "")
         ended = Response(
-            render_template("portal/_session_ended.html", login_url=url_for("auth.login", next=page or None)),
+            render_template(
+                "portal/_session_ended.html", login_url=url_for("auth.login", next=page or None)
+            ),
             status=401,
             mimetype="text/html",
         )
@@ -48,6 +50,9 @@ from loyalty_portal.portal import (  # noqa: E402,F401
     coupons,
     history,
     leaderboard,
+    qr,
     rewards,
     routes,
+    tiers_explained,
+    ways_to_earn,
 )

@@ -12,7 +12,6 @@ from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards.eligibility import Refusal, check_offers
 from loyalty_portal.web.templating import fmt_date, fmt_points
 
-
 #: The refusal after which the card can be redeemed again, at the price it now shows.
 PRICE_CHANGED = "price_changed"
 

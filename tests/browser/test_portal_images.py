@@ -26,9 +26,7 @@ def _serve_images(page):
 
 
 @pytest.mark.parametrize("width", [360, 1280])
-def test_tall_and_broken_images_and_long_descriptions_keep_the_card_shape(
-    new_page, make, width
-):
+def test_tall_and_broken_images_and_long_descriptions_keep_the_card_shape(new_page, make, width):
     make.offer("tall", title="Tall", cost=10, image_url="https://images.example.com/tall.svg")
     make.offer("broken", title="Broken", cost=20, image_url="https://images.example.com/x.png")
     make.offer("long", title="Long", cost=30, description=LONG)

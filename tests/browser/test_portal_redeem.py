@@ -188,4 +188,4 @@ def test_when_the_session_has_ended_the_tapped_card_says_so_and_links_to_log_in(
 def _in_viewport(page, locator):
     box = locator.bounding_box()
     height = page.viewport_size["height"]
-    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height

@@ -100,9 +100,9 @@ def test_within_my_points_the_cards_shown_before_the_redeem_are_refreshed(app, c
     make.offer("coffee", title="Coffee", cost=400)
     make.offer("cake", title="Cake", cost=700)
     logged_in_member(client, make, balance=1000)
-    html = _post(
-        client, "coffee", 400, page=REWARDS_URL + "?show=affordable"
-    ).get_data(as_text=True)
+    html = _post(client, "coffee", 400, page=REWARDS_URL + "?show=affordable").get_data(
+        as_text=True
+    )
     assert "100 more points" in _oob_card(html, "cake")
 
 

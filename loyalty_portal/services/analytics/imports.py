@@ -139,7 +139,7 @@ def import_members(
     if dry_run or not report.ok:
         return report
     for row in report.rows:
-        member = members.create_member(session, row.user_id, now, row.name)
+        member = members.create_member(session, row.user_id, now, row.name, welcome=False)
         if row.groups:
             members.join_groups(session, member, list(row.groups))
         if row.balance:
