@@ -14,7 +14,7 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $(BIN)/activate
 
-$(VENV)/.test-deps: $(BIN)/activate
+$(VENV)/.test-deps: $(BIN)/activate pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 

@@ -37,15 +37,30 @@
     if (region) region.textContent = text;
   }
 
-  function showError(text) {
-    const flashes = document.getElementById("flashes");
-    if (!flashes) return;
+  // An error shows where the member tapped (the card or form holding `near`), else at the
+  // top; `link` (from the server's answer) is e.g. "Log in again".
+  function showError(text, near, link) {
     const message = document.createElement("p");
     message.className = "flash flash-error";
     message.setAttribute("role", "alert");
     message.dataset.testid = "flash";
     message.textContent = text;
-    flashes.replaceChildren(message);
+    if (link) {
+      const anchor = document.createElement("a");
+      anchor.href = link.getAttribute("href");
+      anchor.textContent = link.textContent;
+      message.append(" ", anchor);
+    }
+    const holder = near && near.closest ? near.closest("article, form, section") : null;
+    if (holder && document.body.contains(holder)) {
+      holder.querySelectorAll(".client-alert").forEach((old) => old.remove());
+      message.classList.add("card-alert", "client-alert");
+      (holder.querySelector(".offer-body") || holder).append(message);
+      message.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    const flashes = document.getElementById("flashes");
+    if (flashes) flashes.replaceChildren(message);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -61,11 +76,40 @@
     document.body.addEventListener("htmx:responseError", (event) => {
       const html = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
       const server = html.querySelector("[data-testid=flash], .error-page p");
+      const link = server && server.hasAttribute("data-session-ended") ? server.querySelector("a") : null;
+      if (link) link.remove();
       showError(server ? server.textContent.trim()
-        : "Something went wrong (error " + event.detail.xhr.status + "). Please reload the page.");
+        : "Something went wrong (error " + event.detail.xhr.status + "). Please reload the page.",
+        event.detail.elt, link);
     });
-    document.body.addEventListener("htmx:sendError", () => {
-      showError("We could not reach the server. Check your connection and try again.");
+    document.body.addEventListener("htmx:sendError", (event) => {
+      showError("We could not reach the server. Check your connection and try again.", event.detail.elt);
+    });
+  });
+})();
+
+// Reward images that fail to load give way to the card's initial (no inline onerror=, so
+// a CSP without 'unsafe-inline' holds). `error` does not bubble: listen in the capture phase,
+// and check images that failed before this script ran.
+(function () {
+  "use strict";
+
+  function usePlaceholder(img) {
+    const frame = img.parentElement;
+    const initial = frame && frame.querySelector(".offer-initial");
+    img.remove();
+    if (initial) initial.hidden = false;
+    if (frame) frame.classList.add("image-failed");
+  }
+
+  document.addEventListener("error", (event) => {
+    const img = event.target;
+    if (img instanceof HTMLImageElement && img.hasAttribute("data-placeholder-on-error")) usePlaceholder(img);
+  }, true);
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("img[data-placeholder-on-error]").forEach((img) => {
+      if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) usePlaceholder(img);
     });
   });
 })();

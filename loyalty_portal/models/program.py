@@ -31,6 +31,8 @@ class ProgramSettings(Base):
     pending_days: Mapped[int | None]
     tier_window_days: Mapped[int | None]
     coupon_valid_days: Mapped[int | None]
+    #: Points every new member gets on creation (through the ledger); NULL or 0: none.
+    welcome_bonus: Mapped[int | None]
     tenant_id: Mapped[str | None] = mapped_column(String(128))
     project_id: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 bp = Blueprint("portal", __name__)
@@ -19,8 +19,10 @@ def _vary_on_htmx(response: Response) -> Response:
 
 @bp.after_request
 def _htmx_navigates_on_redirect(response: Response) -> Response:
-    """A redirect answering an HTMX request (e.g. the session ended: log in again) must
-    move the whole page, not be followed by the XHR and swapped into a card."""
+    """A redirect answering an HTMX request must move the whole page, not be followed by
+    the XHR and swapped into a card. When the session ended (the redirect goes to the
+    login page) the tap is answered 401 with a sentence saying so and a link to log in
+    again, which app.js shows on the card that was tapped."""
     from loyalty_portal.web.htmx import is_htmx
 
     if not (is_htmx() and response.status_code in (301, 302, 303) and response.location):
@@ -29,7 +31,15 @@ def _htmx_navigates_on_redirect(response: Response) -> Response:
     if urlsplit(target).path == url_for("auth.login"):
         current = urlsplit(request.headers.get("HX-Current-URL", ""))
         page = current.path + (f"?{current.query}" if current.query else "")
-        target = url_for("auth.login", next=page or None)
+        ended = Response(
+            render_template(
+                "portal/_session_ended.html", login_url=url_for("auth.login", next=page or None)
+            ),
+            status=401,
+            mimetype="text/html",
+        )
+        ended.vary.add("HX-Request")
+        return ended
     navigate = Response(status=204)
     navigate.headers["HX-Redirect"] = target
     navigate.vary.add("HX-Request")
@@ -40,6 +50,9 @@ from loyalty_portal.portal import (  # noqa: E402,F401
     coupons,
     history,
     leaderboard,
+    qr,
     rewards,
     routes,
+    tiers_explained,
+    ways_to_earn,
 )

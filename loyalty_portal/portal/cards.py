@@ -12,6 +12,9 @@ from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards.eligibility import Refusal, check_offers
 from loyalty_portal.web.templating import fmt_date, fmt_points
 
+#: The refusal after which the card can be redeemed again, at the price it now shows.
+PRICE_CHANGED = "price_changed"
+
 
 @dataclass(frozen=True)
 class OfferCard:
@@ -19,12 +22,20 @@ class OfferCard:
     refusal: Refusal | None = None
     #: Set when a redeem attempt was just refused (shown as an alert on the card).
     refused_now: bool = False
-    #: Set when the card has just been redeemed: it shows the coupon instead.
+    #: Set when the card has just been redeemed: it shows the coupon, and the form again
+    #: if the member can redeem another.
     coupon: Redemption | None = None
+    #: The refusal just met, when it differs from `refusal` (a changed price).
+    alert: Refusal | None = None
 
     @property
     def redeemable(self) -> bool:
-        return self.refusal is None and self.coupon is None
+        return self.refusal is None
+
+    @property
+    def alert_sentence(self) -> str:
+        shown = self.alert or self.refusal
+        return reason_sentence(shown) if shown else ""
 
     @property
     def reason(self) -> str:

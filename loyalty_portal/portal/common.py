@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from loyalty_portal.extensions import db
@@ -14,3 +15,15 @@ def settled_member(now: datetime) -> Member:
     """The logged-in member with due pending points released and due lots expired, so
     the balance shown is exact at `now`."""
     return settlement.settle(db.session, current_member(), now)
+
+
+def friendly_name(member: Member, email: str | None) -> str | None:
+    """What to call the member: their name, else a name-like start of their email
+    ("ann.lee@..." -> "Ann"); never the userId, which is an internal key."""
+    if member.display_name and member.display_name.strip():
+        return member.display_name.strip()
+    local = (email or "").partition("@")[0]
+    first = re.split(r"[._+\-]", local)[0]
+    if len(first) >= 2 and first.isalpha():
+        return first.capitalize()
+    return None

@@ -29,11 +29,13 @@ def new_idempotency_key() -> str:
 
 
 class RedeemForm(FlaskForm):
-    """Each rendering carries a fresh key, so a double click redeems once."""
+    """Each rendering carries a fresh key, so a double click redeems once, and the price
+    shown, so a price changed since is refused instead of charged."""
 
     idempotency_key = HiddenField(
         default=new_idempotency_key, validators=[Optional(), Length(min=8, max=64)]
     )
+    expected_points = IntegerField(validators=[Optional(), NumberRange(min=0, max=10**12)])
 
 
 HISTORY_TYPE_LABELS = {

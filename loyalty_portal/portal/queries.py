@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from loyalty_portal.models import Member, Offer, Shop, Tier
+from loyalty_portal.models import EarningRule, Member, Offer, Shop, Tier
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.rewards.offers import visible_offers_query
@@ -21,14 +21,16 @@ def catalog_page(
     now: datetime,
     *,
     affordable: bool = False,
+    within: int | None = None,
     shop_id: str | None = None,
     offer_type: str | None = None,
     page: int = 1,
 ) -> Page[Offer]:
-    """One page of the catalog, cheapest first."""
+    """One page of the catalog, cheapest first; `affordable` keeps offers costing at most
+    `within` points (by default the member's balance)."""
     stmt = visible_offers_query(member, now)
     if affordable:
-        stmt = stmt.where(Offer.cost <= member.balance)
+        stmt = stmt.where(Offer.cost <= (member.balance if within is None else within))
     if shop_id:
         stmt = stmt.where(Offer.shop_id == shop_id)
     if offer_type:
@@ -62,4 +64,22 @@ def affordable_candidates(
 
 def active_shops(session: DbSession) -> list[Shop]:
     stmt = select(Shop).where(Shop.status == "ACTIVE").order_by(Shop.name).limit(MAX_SHOPS)
+    return list(session.scalars(stmt))
+
+
+MAX_RULES = 100
+
+
+def active_rules(session: DbSession, now: datetime) -> list[EarningRule]:
+    """Earning rules a member can earn by now, by title (Ways to earn)."""
+    stmt = (
+        select(EarningRule)
+        .where(
+            EarningRule.active.is_(True),
+            or_(EarningRule.active_from.is_(None), EarningRule.active_from <= now),
+            or_(EarningRule.active_until.is_(None), EarningRule.active_until > now),
+        )
+        .order_by(EarningRule.title, EarningRule.id)
+        .limit(MAX_RULES)
+    )
     return list(session.scalars(stmt))

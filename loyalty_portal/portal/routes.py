@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.cards import cards_for
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import friendly_name, settled_member
 from loyalty_portal.portal.queries import affordable_candidates
 from loyalty_portal.services.ledger.history import HistoryFilter, page_by_cursor
+from loyalty_portal.services.members import welcome_bonus
 from loyalty_portal.services.members.summary import member_summary
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
@@ -41,6 +42,8 @@ def dashboard() -> str:
     affordable = [c for c in cards_for(db.session, member, candidates, now) if c.redeemable]
     return render_template(
         "portal/dashboard.html",
+        greeting=friendly_name(member, current_user.email),
+        first_time=all(e.title == welcome_bonus.TITLE for e in recent.items),
         summary=summary,
         recent=recent,
         affordable=affordable[:AFFORDABLE_SHOWN],

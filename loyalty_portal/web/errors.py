@@ -40,6 +40,10 @@ HTTP_CODES = {
 }
 
 
+#: Pages say this instead of the limiter's own text ("10 per 1 minute").
+RATE_LIMITED_MESSAGE = "Too many attempts in a short time. Please wait a minute and try again."
+
+
 def is_api_request() -> bool:
     return bool(API_PATH.match(request.path))
 
@@ -87,9 +91,8 @@ def handle_http_error(exc: HTTPException) -> Any:
         429: "Slow down",
         401: "Please log in",
     }
-    response = Response(
-        *_html(status, titles.get(status, "Something went wrong"), exc.description or "")
-    )
+    message = RATE_LIMITED_MESSAGE if status == 429 else exc.description or ""
+    response = Response(*_html(status, titles.get(status, "Something went wrong"), message))
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value

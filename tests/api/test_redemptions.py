@@ -158,3 +158,37 @@ def test_cancel_refunds_points_and_restores_stock(api, make, app, admin_key):
     history = api.get("/v1/user/a/history", admin_key).get_json()["data"]
     assert [e["type"] for e in history] == ["refund", "redemption", "adjust"]
     assert app.test_cli_runner().invoke(args=["ledger", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/user/a/offer/coffee/redeem", {}),
+        ("/v1/offer/redeem", {"userId": "a", "offerId": "coffee"}),
+        ("/v1/redeem", {"customerId": "a", "rewardId": "coffee"}),
+    ],
+)
+def test_a_price_changed_since_it_was_shown_is_refused_and_nothing_spent(
+    app, api, make, admin_key, path, body
+):
+    make.member("a", balance=500)
+    make.offer("coffee", cost=300)
+    before = snapshot(app)
+    r = api.post(path, admin_key, {**body, "expectedPoints": 60})
+    assert r.status_code == 409 and error_code(r) == "price_changed"
+    assert "300" in r.get_json()["error"]["message"]
+    assert snapshot(app) == before
+    r = api.post(path, admin_key, {**body, "expectedPoints": 300})
+    assert r.status_code == 201 and r.get_json()["points"] == 200
+
+
+def test_expected_points_is_documented_on_every_redeem_body(client):
+    doc = client.get("/v1/openapi.json").get_json()
+    for path in ("/v1/user/{userId}/offer/{offerId}/redeem", "/v1/offer/redeem"):
+        schema = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        if "$ref" in schema:
+            schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        assert "expectedPoints" in schema["properties"], path
+        assert "expectedPoints" not in schema.get("required", [])
+    redeem = doc["paths"]["/v1/offer/redeem"]["post"]
+    assert "price_changed" in redeem["description"]

@@ -90,12 +90,15 @@ def test_member_start_page_and_nav(client, make):
     assert 'href="/admin/"' not in html
 
 
-def test_an_htmx_request_after_the_session_ended_moves_the_whole_page_to_login(client, make):
+def test_an_htmx_tap_after_the_session_ended_says_so_and_links_to_log_in(app, client, make):
     make.offer("coffee", cost=10)
     response = client.post(
         "/portal/rewards/coffee/redeem",
         data={"idempotency_key": "k" * 10},
         headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/portal/rewards?shop=a"},
     )
-    assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == "/auth/login?next=/portal/rewards?shop%3Da"
+    html = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "HX-Redirect" not in response.headers
+    assert "You were logged out" in html and "nothing was done" in html
+    assert '<a href="/auth/login?next=/portal/rewards?shop%3Da">Log in again</a>' in html

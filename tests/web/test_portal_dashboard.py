@@ -32,7 +32,7 @@ def test_dashboard_shows_what_the_member_has(app, client, make):
 
     page = text_of(client.get("/portal/").get_data(as_text=True))
 
-    assert "Hello, ann" in page
+    assert "Hello, Ann" in page  # from the email, not the userId
     assert "680 points" in page  # balance
     assert "+40 points pending" in page
     assert "Bronze" in page and "320 points to Gold" in page

@@ -84,6 +84,11 @@ class SettingsForm(FlaskForm):
     coupon_valid_days = IntegerField(
         "Coupons valid for (days)", validators=[Optional()], description="Empty: no end."
     )
+    welcome_bonus = IntegerField(
+        "Welcome bonus (points)",
+        validators=[Optional()],
+        description="Points every new member gets when they join; empty or 0: none.",
+    )
     tenant_id = StringField(
         "Tenant id",
         validators=[DataRequired(), Length(max=128)],

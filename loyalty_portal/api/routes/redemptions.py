@@ -23,14 +23,23 @@ from loyalty_portal.services.rewards import coupons as coupons_service
 
 REFUSALS = (
     "Refusals are 409 with nothing changed: insufficient_points, out_of_stock, "
-    "limit_reached, offer_not_available, tier_required (details in `error`, with "
+    "limit_reached, offer_not_available, tier_required, price_changed (when "
+    "`expectedPoints` is not the offer's price now; details in `error`, with "
     "`missingPoints` for insufficient_points)."
 )
 
 
-def _redeemed(call: Call, offer_id: str, metadata: dict[str, Any]) -> out.RedeemResponse:
+def _redeemed(
+    call: Call, offer_id: str, metadata: dict[str, Any], expected_points: int | None
+) -> out.RedeemResponse:
     coupon = redeeming.redeem(
-        db.session, str(call.user_id), offer_id, now=call.now, actor=call.principal.actor, metadata=metadata
+        db.session,
+        str(call.user_id),
+        offer_id,
+        now=call.now,
+        actor=call.principal.actor,
+        metadata=metadata,
+        expected_points=expected_points,
     )
     return out.RedeemResponse(
         coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
@@ -55,7 +64,7 @@ def _balance(coupon: Redemption) -> int:
 )
 def redeem_for_user(call: Call) -> out.RedeemResponse:
     body: RedeemBody = call.body
-    return _redeemed(call, call.params["offer_id"], body.metadata)
+    return _redeemed(call, call.params["offer_id"], body.metadata, body.expectedPoints)
 
 
 @api_route(
@@ -75,7 +84,7 @@ def redeem_for_user(call: Call) -> out.RedeemResponse:
 def redeem_offer(call: Call) -> out.RedeemResponse:
     body = call.body
     offer_id = body.rewardId if isinstance(body, LegacyRedeemBody) else body.offerId
-    return _redeemed(call, offer_id, body.metadata)
+    return _redeemed(call, offer_id, body.metadata, body.expectedPoints)
 
 
 @api_route(

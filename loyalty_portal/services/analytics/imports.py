@@ -208,7 +208,7 @@ def import_members(
     if dry_run or not report.ok:
         return report
     for row in report.rows:
-        member = members.create_member(session, row.user_id, now, row.name)
+        member = members.create_member(session, row.user_id, now, row.name, welcome=False)
         if row.email:
             login = accounts.create_member_login(
                 session, row.email, secrets.token_urlsafe(24), now, user_id=row.user_id

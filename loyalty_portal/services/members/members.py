@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ScalarSelect, delete, select, update
 
 from loyalty_portal.models import (
     Account,
@@ -16,6 +16,7 @@ from loyalty_portal.models import (
     Member,
     MemberUserGroup,
     Redemption,
+    Tier,
     UserGroup,
 )
 from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
@@ -25,6 +26,7 @@ from loyalty_portal.services.core.errors import UserExists, UserNotFound, Valida
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_ignore
 from loyalty_portal.services.ledger import expiry, locks, pending, spending
+from loyalty_portal.services.members import welcome_bonus
 
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.@:+\-]{1,128}$")
 
@@ -51,10 +53,22 @@ def get_member(session: DbSession, user_id: str) -> Member:
     return member
 
 
+def base_tier_id() -> ScalarSelect[int]:
+    """The tier a member with no points is in (threshold 0), as a subquery of the INSERT:
+    a new member is in it from creation, not from the nightly recompute."""
+    return select(Tier.id).where(Tier.threshold == 0).scalar_subquery()
+
+
 def create_member(
-    session: DbSession, user_id: str, now: datetime, display_name: str | None = None
+    session: DbSession,
+    user_id: str,
+    now: datetime,
+    display_name: str | None = None,
+    *,
+    welcome: bool = True,
 ) -> Member:
-    """Create a member; a taken userId is `user_exists`."""
+    """Create a member; a taken userId is `user_exists`. The program's welcome bonus is
+    paid through the ledger unless `welcome` is off (an import brings its own balances)."""
     validate_user_id(user_id)
     new_id = insert_ignore(
         session,
@@ -64,13 +78,17 @@ def create_member(
             "display_name": display_name,
             "balance": 0,
             "lifetime_points": 0,
+            "tier_id": base_tier_id(),
             "created_at": now,
         },
         ["user_id"],
     )
     if new_id is None:
         raise UserExists(f"User {user_id!r} already exists.")
-    return session.get_one(Member, new_id)
+    member = session.get_one(Member, new_id)
+    if welcome:
+        welcome_bonus.pay(session, member, now)
+    return member
 
 
 def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
@@ -82,7 +100,13 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
     insert_ignore(
         session,
         Member.__table__,
-        {"user_id": user_id, "balance": 0, "lifetime_points": 0, "created_at": now},
+        {
+            "user_id": user_id,
+            "balance": 0,
+            "lifetime_points": 0,
+            "tier_id": base_tier_id(),
+            "created_at": now,
+        },
         ["user_id"],
     )
     return get_member(session, user_id)

@@ -32,6 +32,11 @@ class Program:
     coupon_valid_days: int | None
     tenant_id: str
     project_id: str
+    welcome_bonus: int = 0
+
+
+#: A welcome gift, not a way to mint balances.
+MAX_WELCOME_BONUS = 100_000
 
 
 def load_program(session: DbSession) -> Program:
@@ -52,6 +57,7 @@ def _read_program(session: DbSession) -> Program:
         coupon_valid_days=row.coupon_valid_days,
         tenant_id=row.tenant_id or config["TENANT_ID"],
         project_id=row.project_id or config["PROJECT_ID"],
+        welcome_bonus=row.welcome_bonus or 0,
     )
 
 
@@ -75,6 +81,7 @@ class SettingsInput:
     coupon_valid_days: int | None
     tenant_id: str
     project_id: str
+    welcome_bonus: int | None = None
 
 
 def current(session: DbSession) -> SettingsInput:
@@ -90,6 +97,7 @@ def current(session: DbSession) -> SettingsInput:
         coupon_valid_days=program.coupon_valid_days,
         tenant_id=program.tenant_id,
         project_id=program.project_id,
+        welcome_bonus=program.welcome_bonus or None,
     )
 
 
@@ -115,6 +123,7 @@ def update(
     problems.int_range("pending_days", data.pending_days, low=0, high=365)
     problems.int_range("tier_window_days", data.tier_window_days, low=1, high=3650)
     problems.int_range("coupon_valid_days", data.coupon_valid_days, low=1, high=3650)
+    problems.int_range("welcome_bonus", data.welcome_bonus, low=0, high=MAX_WELCOME_BONUS)
     data.tenant_id = problems.text("tenant_id", data.tenant_id, max_len=128, required=True)
     data.project_id = problems.text("project_id", data.project_id, max_len=128, required=True)
     problems.raise_any()

@@ -42,13 +42,24 @@ def redeem(
     now: datetime,
     actor: Actor,
     metadata: dict[str, Any] | None = None,
+    expected_points: int | None = None,
 ) -> Redemption:
     """Check and spend in one transaction: points, stock, limit, coupon and entry, or none.
 
     `member`: the Member, or a userId (the API's hot path: found while it is locked).
+    `expected_points` is the price the member was shown: if the offer costs anything
+    else now, nothing is spent (`price_changed`), so nobody pays a price never confirmed.
     Lock order: the offer row (conditional stock decrement), then the member row.
     """
     offer = offer_terms(session, offer_id)
+    if expected_points is not None and expected_points != offer.cost:
+        raise RedemptionRefused(
+            "price_changed",
+            f"The price changed from {expected_points:,} to {offer.cost:,} points. "
+            "Nothing was spent; check the new price and redeem again if you want it.",
+            expected_points=expected_points,
+            points=offer.cost,
+        )
     if not offer.active:  # before any lock: the cheapest refusal
         raise _refuse(Refusal("offer_not_available", "This reward is no longer offered."))
     reserved = True
