@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_member_experience'
-down_revision = '0004_account_recovery'
+down_revision = '0005_config_version'
 branch_labels = None
 depends_on = None
 
