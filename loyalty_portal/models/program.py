@@ -33,6 +33,8 @@ class ProgramSettings(Base):
     coupon_valid_days: Mapped[int | None]
     tenant_id: Mapped[str | None] = mapped_column(String(128))
     project_id: Mapped[str | None] = mapped_column(String(128))
+    #: Origins (space-separated) whose pages may frame the portal: the web-view embed.
+    embed_origins: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
