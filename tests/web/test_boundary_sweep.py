@@ -20,6 +20,7 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.rewards import redeeming
 from loyalty_portal.timeutil import utcnow
 from tests.factories import PASSWORD
+from tests.web.sweep_support import RecordingArgs, api_query_names, page_forms, record_query_names
 
 BOUNDARY = [
     "0001-01-01",
@@ -61,7 +62,9 @@ def program(app: Flask, make: Any) -> dict[str, str]:
     key, plain = make.api_key(["events", "users", "redeem", "read"])
     with app.app_context():
         ann = db.session.query(Member).filter_by(user_id="ann").one()
-        coupon = redeeming.redeem(db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann"))
+        coupon = redeeming.redeem(
+            db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann")
+        )
         values = {
             "offer_id": "coffee",
             "shop_id": "cafe",
@@ -109,65 +112,98 @@ def client_for(app: Flask, endpoint: str) -> FlaskClient:
     return client
 
 
-def form_fields(html: str) -> set[str]:
-    return set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', html))
-
-
 class Failures(list[str]):
     def check(self, response: Any, where: Any) -> None:
         if response.status_code >= 500:
             self.append(f"{where}: {response.status_code} {response.data[:200]!r}")
 
 
-def test_every_route_answers_boundary_values_without_a_server_error(app, program):
-    no_5xx = Failures().check
-    seen_fields: set[str] = set()
-    all_routes = routes(app)
-    assert len(all_routes) >= 80
-    # GET pages first, as the right role: every query argument at once, one value at a time.
-    for endpoint, method, rule in all_routes:
+def sweep_pages(app: Flask, program: dict[str, str], failures: Failures) -> list[Any]:
+    """GET every page: each query argument it reads alone, then all of them at once."""
+    forms = []
+    for endpoint, method, rule in routes(app):
         if method != "GET":
             continue
         client = client_for(app, endpoint)
         headers = {"x-api-key": program["api_key"]}
-        page = client.get(fill(rule, program), headers=headers)
-        no_5xx(page, (endpoint, "plain"))
+        path = fill(rule, program)
+        RecordingArgs.asked.clear()
+        page = client.get(path, headers=headers)
+        failures.check(page, (endpoint, "plain"))
+        names = (RecordingArgs.asked | api_query_names(endpoint)) - {"_"}
         if page.mimetype == "text/html":
-            seen_fields |= form_fields(page.get_data(as_text=True))
+            forms += [(endpoint, f) for f in page_forms(page.get_data(as_text=True), path)]
         for value in BOUNDARY:
+            for name in names:
+                response = client.get(path, query_string={name: value}, headers=headers)
+                failures.check(response, (endpoint, "query", name, value))
             query = {name: value for name in QUERY_NAMES}
-            response = client.get(fill(rule, program), query_string=query, headers=headers)
-            no_5xx(response, (endpoint, "query", value))
+            failures.check(client.get(path, query_string=query, headers=headers), (endpoint, value))
         for value in PATH_VALUES:
             if rule.arguments:
                 response = client.get(fill(rule, program, value), headers=headers)
-                no_5xx(response, (endpoint, "path", value))
-    # Then every write, destructive ones last, with every field any form has.
-    writes = [r for r in all_routes if r[1] != "GET"]
+                failures.check(response, (endpoint, "path", value))
+    return forms
+
+
+def sweep_forms(app: Flask, forms: list[Any], failures: Failures) -> set[str]:
+    """Post every form a page offers, one field at a time set to each boundary value."""
+    posted: set[str] = set()
+    unique = {form.action: (endpoint, form) for endpoint, form in forms if form.method == "post"}
+    ordered = sorted(
+        unique.values(), key=lambda item: any(w in item[1].action for w in DESTRUCTIVE)
+    )
+    for endpoint, form in ordered:
+        posted.add(form.action.split("?")[0])
+        fields = [name for name in form.values if name != "csrf_token"]
+        for value in BOUNDARY:
+            client = client_for(app, endpoint)
+            for name in fields:
+                data = {**form.values, name: value}
+                response = client.post(form.action, data=data)
+                failures.check(response, (endpoint, form.action, name, value))
+    return posted
+
+
+def sweep_writes(app: Flask, program: dict[str, str], posted: set[str], failures: Failures) -> None:
+    """Every other write: API bodies field by field and all at once; forms with any field."""
+    writes = [r for r in routes(app) if r[1] != "GET"]
     writes.sort(key=lambda r: any(word in r[0] or word in r[2].rule for word in DESTRUCTIVE))
+    headers = {"x-api-key": program["api_key"]}
+    valid = {"userId": "ann", "eventId": "daily_login", "offerId": "coffee", "points": 5}
+    valid |= {"reason": "sweep", "title": "Sweep"}
     for endpoint, method, rule in writes:
         client = client_for(app, endpoint)
-        headers = {"x-api-key": program["api_key"]}
-        for value in BOUNDARY:
-            path = fill(rule, program)
-            if rule.rule.startswith("/v1"):
-                body: dict[str, Any] = {name: value for name in JSON_NAMES}
-                body["metadata"] = {"note": value}
-                response = client.open(path, method=method, json=body, headers=headers)
-                no_5xx(response, (endpoint, "json", value))
-                for number in (10**30, -(10**30), -1, 0, 2**63):
-                    numbers = {name: number for name in JSON_NAMES}
-                    response = client.open(path, method=method, json=numbers, headers=headers)
-                    no_5xx(response, (endpoint, "json", number))
-            else:
-                form = {name: value for name in seen_fields | set(QUERY_NAMES)}
-                response = client.open(path, method=method, data=form, headers=headers)
-                no_5xx(response, (endpoint, "form", value))
+        path = fill(rule, program)
+        api = rule.rule.startswith("/v1")
+        for value in [*BOUNDARY, 10**30, -(10**30), -1, 2**63, 1e308]:
+            if api:
+                for name in JSON_NAMES:
+                    body = {**valid, name: value}
+                    response = client.open(path, method=method, json=body, headers=headers)
+                    failures.check(response, (endpoint, "json", name, value))
+                response = client.open(
+                    path, method=method, json={"metadata": {"note": value}}, headers=headers
+                )
+                failures.check(response, (endpoint, "metadata", value))
+            elif path not in posted and isinstance(value, str):
+                form = {name: value for name in QUERY_NAMES}
+                response = client.open(path, method=method, data=form)
+                failures.check(response, (endpoint, "form", value))
         for value in PATH_VALUES:
             if rule.arguments:
                 response = client.open(fill(rule, program, value), method=method, headers=headers)
-                no_5xx(response, (endpoint, "path", value))
-    failures = no_5xx.__self__  # type: ignore[attr-defined]
+                failures.check(response, (endpoint, "path", value))
+
+
+def test_every_route_answers_boundary_values_without_a_server_error(app, program):
+    record_query_names(app)
+    failures = Failures()
+    assert len(routes(app)) >= 80
+    forms = sweep_pages(app, program, failures)
+    assert len({f.action for _, f in forms if f.method == "post"}) >= 15  # the sweep reached them
+    posted = sweep_forms(app, forms, failures)
+    sweep_writes(app, program, posted, failures)
     assert not failures, "\n".join(failures)
 
 
