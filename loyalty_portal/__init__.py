@@ -52,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     check_secrets(app)
     register_extensions(app)
+    register_guards(app)
     register_blueprints(app)
     register_errors(app)
     register_templates(app)
@@ -74,6 +75,17 @@ def register_extensions(app: Flask) -> None:
     from loyalty_portal import mail
 
     mail.init_app(app)
+
+
+def register_guards(app: Flask) -> None:
+    """Before any route exists: trusted proxies, input no route may see, security headers."""
+    from loyalty_portal.web.proxies import trust_proxies
+    from loyalty_portal.web.request_guard import register_request_guard
+    from loyalty_portal.web.security_headers import register_security_headers
+
+    trust_proxies(app)
+    register_request_guard(app)
+    register_security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:

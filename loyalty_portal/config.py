@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,10 @@ from flask import Flask
 
 #: Values that mark a secret as "never set"; production refuses to start with them.
 INSECURE_SECRETS = frozenset({"", "dev", "change-me"})
+#: Production secrets must be at least this long (HS256 wants a key of 32+ bytes).
+MIN_SECRET_BYTES = 32
+
+log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "dev",
@@ -22,6 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "EXPIRY_DAYS": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Proxy hops in front of the app (nginx, a load balancer): 0 trusts no X-Forwarded-*.
+    "TRUSTED_PROXIES": 0,
+    # Processes serving the app; unset: read from gunicorn's -w / WEB_CONCURRENCY.
+    "WORKERS": None,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "API_RATE_LIMIT": "600 per minute",
     "TOKEN_EXCHANGE_RATE_LIMIT": "30 per minute",
@@ -96,12 +107,58 @@ def engine_options(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_secrets(app: Flask) -> None:
-    """Refuse to serve outside debug and testing with a default secret."""
+    """Refuse to serve outside debug and testing with a default or short secret."""
+    check_rate_limit_storage(app)
     if app.debug or app.testing:
         return
-    weak = [k for k in ("SECRET_KEY", "API_SECRET") if app.config[k] in INSECURE_SECRETS]
-    if weak:
+    unset = [k for k in ("SECRET_KEY", "API_SECRET") if app.config[k] in INSECURE_SECRETS]
+    if unset:
         raise RuntimeError(
-            f"Refusing to start: set LOYALTY_{' and LOYALTY_'.join(weak)} "
+            f"Refusing to start: set LOYALTY_{' and LOYALTY_'.join(unset)} "
             "(or write them to instance/config.py; `make run` does this for you)."
+        )
+    short = [
+        k for k in ("SECRET_KEY", "API_SECRET") if len(app.config[k].encode()) < MIN_SECRET_BYTES
+    ]
+    if short:
+        raise RuntimeError(
+            f"Refusing to start: LOYALTY_{' and LOYALTY_'.join(short)} must be at least "
+            f"{MIN_SECRET_BYTES} bytes long; make one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(36))"`.'
+        )
+
+
+def configured_workers(config: dict[str, Any]) -> int:
+    """How many processes serve: LOYALTY_WORKERS, else gunicorn's -w/--workers (on its
+    command line or in GUNICORN_CMD_ARGS), else WEB_CONCURRENCY, else 1."""
+    if config.get("WORKERS"):
+        return int(config["WORKERS"])
+    args = [*sys.argv[1:], *shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))]
+    if "gunicorn" in os.path.basename(sys.argv[0] if sys.argv else ""):
+        for index, arg in enumerate(args):
+            if arg in ("-w", "--workers") and index + 1 < len(args):
+                return _int_or_one(args[index + 1])
+            if arg.startswith("--workers="):
+                return _int_or_one(arg.removeprefix("--workers="))
+            if arg.startswith("-w") and len(arg) > 2:
+                return _int_or_one(arg[2:])
+    return _int_or_one(os.environ.get("WEB_CONCURRENCY", "1"))
+
+
+def _int_or_one(text: str) -> int:
+    try:
+        return max(1, int(text))
+    except ValueError:
+        return 1
+
+
+def check_rate_limit_storage(app: Flask) -> None:
+    """Warn at start when per-process counters would multiply every rate limit."""
+    workers = configured_workers(app.config)
+    if workers > 1 and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        log.warning(
+            "%d worker processes share no rate-limit counters (memory:// storage): every "
+            "limit is %d times looser. Set LOYALTY_RATELIMIT_STORAGE_URI=redis://...",
+            workers,
+            workers,
         )

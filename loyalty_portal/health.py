@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from loyalty_portal.extensions import db, limiter
+from loyalty_portal.web.outages import outage_log
 
 bp = Blueprint("health", __name__)
 
@@ -17,8 +18,9 @@ def healthz() -> Response | tuple[Response, int]:
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("health check: database unreachable")
+    except SQLAlchemyError as exc:
+        db.session.close()
+        # one log line per outage (a balancer asks every few seconds), not a traceback each
+        outage_log(current_app).failed(exc)
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -13,6 +13,7 @@ from loyalty_portal.admin import bp
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.sql import matching
 from loyalty_portal.web.forms import plural
+from loyalty_portal.services.core.validation import check_days
 from loyalty_portal.web.templating import program_zone
 
 # `{{ count|plural("code") }}` reads "1 code", "2 codes" in every template.
@@ -35,12 +36,14 @@ def sort_order(columns: dict[str, Any], default: str) -> tuple[str, list[UnaryEx
     return wanted, clauses
 
 
-def parse_day(value: str | None) -> date | None:
-    """A YYYY-MM-DD query argument as a date; anything else is None."""
+def parse_day(value: str | None, field: str = "from") -> date | None:
+    """A YYYY-MM-DD query argument as a date; not a date: None; a date out of range: 400."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    check_days(**{field: day})
+    return day
 
 
 def to_utc(local: datetime | None) -> datetime | None:

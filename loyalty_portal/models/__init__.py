@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from loyalty_portal.models.access import ApiKey, AuditLog, IdempotencyKey
+from loyalty_portal.models.access import ApiKey, AuditLog, IdempotencyKey, UsedHandoffToken
 from loyalty_portal.models.base import Base
 from loyalty_portal.models.catalog import CouponCode, Offer, OfferUserGroup, Shop
 from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, RuleGroupOverride
@@ -44,5 +44,6 @@ __all__ = [
     "StatsOfferDay",
     "StatsState",
     "Tier",
+    "UsedHandoffToken",
     "UserGroup",
 ]

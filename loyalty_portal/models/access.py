@@ -1,4 +1,4 @@
-"""API keys, idempotency records and the audit log."""
+"""API keys, idempotency records, used hand-off tokens and the audit log."""
 
 from __future__ import annotations
 
@@ -48,6 +48,19 @@ class IdempotencyKey(Base):
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+
+
+class UsedHandoffToken(Base):
+    """A member JWT that already opened a portal session (`POST /auth/token`): it may not
+    open another. Kept until the token expires, when it could not be used anyway."""
+
+    __tablename__ = "used_handoff_token"
+    __table_args__ = (Index("ix_used_handoff_token_expires", "expires_at"),)
+
+    #: The token's `jti`, or `sha256:` and the digest of a token without one.
+    token_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditLog(Base):

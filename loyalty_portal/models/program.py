@@ -35,6 +35,8 @@ class ProgramSettings(Base):
     welcome_bonus: Mapped[int | None]
     tenant_id: Mapped[str | None] = mapped_column(String(128))
     project_id: Mapped[str | None] = mapped_column(String(128))
+    #: Origins (space-separated) whose pages may frame the portal: the web-view embed.
+    embed_origins: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -11,6 +11,7 @@ from wtforms import DateField, Form, HiddenField, IntegerField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
 from loyalty_portal.services.ledger.history import PORTAL_TYPES
+from loyalty_portal.web.forms import day_in_range
 
 try:  # wtforms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -55,8 +56,8 @@ class HistoryFilterForm(Form):
         default="",
         validators=[Optional()],
     )
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DateField("From", validators=[Optional(), day_in_range])
+    end = DateField("To", validators=[Optional(), day_in_range])
 
     def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
         ok: bool = super().validate(extra_validators)

@@ -21,6 +21,7 @@ from loyalty_portal.services.core.errors import (
     error_body,
 )
 from loyalty_portal.services.core.idempotency import StoredRefusal
+from loyalty_portal.web.outages import is_outage, outage_response, register_outages
 
 API_PATH = re.compile(r"^/v[0-3](/|$)")
 
@@ -70,7 +71,18 @@ def handle_csrf_error(exc: CSRFError) -> Any:
     return _html(403, "Please reload the page", message)
 
 
+def _rollback() -> None:
+    """Roll back; with the database away, dropping the broken connection is all there is."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 (the answer matters more than this cleanup)
+        db.session.close()
+
+
 def handle_http_error(exc: HTTPException) -> Any:
+    original = getattr(exc, "original_exception", None)
+    if is_outage(original):  # e.g. the request's commit failed after the view
+        return handle_unexpected(original)
     db.session.rollback()
     status = exc.code or 500
     if is_api_request():
@@ -117,9 +129,11 @@ def handle_operational_error(exc: OperationalError) -> Any:
 
 
 def handle_unexpected(exc: Exception) -> Any:
-    db.session.rollback()
     from flask import current_app
 
+    _rollback()
+    if is_outage(exc):
+        return outage_response(current_app, exc, api=is_api_request())
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     if is_api_request():
         return jsonify(error_body("internal_error", "Internal server error.")), 500
@@ -138,6 +152,7 @@ def handle_stored_refusal(exc: StoredRefusal) -> Any:
 
 
 def register_error_handlers(app: Flask) -> None:
+    register_outages(app)
     app.register_error_handler(StoredRefusal, handle_stored_refusal)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 
 from loyalty_portal.extensions import db
 from loyalty_portal.services.core.errors import DomainError, ValidationFailed
+from loyalty_portal.services.core.validation import DAY_RANGE_MESSAGE, day_out_of_range
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -114,3 +115,11 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 def form_data(form: FlaskForm, names: Any) -> dict[str, Any]:
     """The named fields' data, for building a service's input dataclass."""
     return {name: form[name].data for name in names}
+
+
+def day_in_range(_form: Any, field: Any) -> None:
+    """WTForms validator: a date the filters can use (see services/core/validation.py)."""
+    from wtforms.validators import ValidationError
+
+    if day_out_of_range(field.data):
+        raise ValidationError(DAY_RANGE_MESSAGE)

@@ -1,7 +1,7 @@
 """member experience: program_settings.welcome_bonus (points every new member gets)
 
 Revision ID: 0006_member_experience
-Revises: 0004_account_recovery
+Revises: 0005_config_version
 Create Date: 2026-12-02 01:20:00
 
 """

@@ -1,7 +1,7 @@
 """admin ux: redemption.code indexed, so an admin finds a coupon by the code it shows
 
 Revision ID: 0007_admin_ux
-Revises: 0004_account_recovery
+Revises: 0006_member_experience
 Create Date: 2026-12-02 01:15:00
 
 """

@@ -129,12 +129,19 @@ def test_a_member_token_works_for_its_own_user(api, world, endpoint):
     assert r.status_code in (200, 201), r.get_json()
 
 
-def test_member_token_may_create_and_erase_itself(api):
+def test_member_token_may_create_itself_but_only_an_api_key_with_users_erases(api, make):
     me = api.member("carol")
     assert api.post("/v1/user", me, {}).status_code == 201  # the token's sub
     again = api.post("/v1/user", me, {"userId": "carol"})
     assert again.status_code == 400 and error_code(again) == "user_exists"
-    assert api.call("DELETE", "/v1/user/carol", me).status_code == 200
+    make.member("erin", balance=70)
+    erase = api.call("DELETE", "/v1/user/carol", me)
+    assert erase.status_code == 403 and error_code(erase) == "forbidden"
+    assert api.get("/v1/user/carol", me).status_code == 200  # still there
+    lacking = api.call("DELETE", "/v1/user/erin", api.key("events", "redeem", "read"))
+    assert lacking.status_code == 403 and "'users' scope" in lacking.get_json()["error"]["message"]
+    assert api.call("DELETE", "/v1/user/carol", api.key("users")).status_code == 200
+    assert api.get("/v1/user/carol", api.key("read")).status_code == 404
 
 
 @pytest.mark.parametrize("endpoint", list(CALLS))

@@ -11,10 +11,13 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def optional_int(value: Any) -> int | None:
-    """Coerce a select's value: '' (no choice) is None."""
+    """Coerce a select's value: '' (no choice) is None; an id no column holds is refused."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if not 0 <= number < 2**31:
+        raise ValueError("not an id")
+    return number
 
 
 def optional_str(value: Any) -> str | None:

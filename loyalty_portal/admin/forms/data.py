@@ -7,14 +7,20 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField
 from wtforms.validators import Optional
 
+from loyalty_portal.web.forms import day_in_range
+
 
 class ExportForm(FlaskForm):
     kind = SelectField(
         "What",
         choices={"members": "Members", "ledger": "Ledger entries", "redemptions": "Redemptions"},
     )
-    start = DateField("From", validators=[Optional()], description="Empty: from the start.")
-    end = DateField("To (inclusive)", validators=[Optional()], description="Empty: up to now.")
+    start = DateField(
+        "From", validators=[Optional(), day_in_range], description="Empty: from the start."
+    )
+    end = DateField(
+        "To (inclusive)", validators=[Optional(), day_in_range], description="Empty: up to now."
+    )
 
 
 class ImportForm(FlaskForm):

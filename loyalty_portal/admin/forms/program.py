@@ -99,3 +99,11 @@ class SettingsForm(FlaskForm):
         validators=[DataRequired(), Length(max=128)],
         description="The aud claim of member JWTs.",
     )
+    embed_origins = TextAreaField(
+        "Sites that may embed the portal",
+        validators=[Optional(), Length(max=4000)],
+        description=(
+            "One origin per line, e.g. https://app.shop.example, for an app that shows the "
+            "portal in a web view or frame. Empty: only this site may frame it."
+        ),
+    )

@@ -17,9 +17,9 @@ SORTS = {"time": AuditLog.created_at, "action": AuditLog.action, "actor": AuditL
 
 
 @bp.get("/audit")
-def audit() -> str:
+def audit() -> tuple[str, int]:
     args = request.args
-    first, last = parse_day(args.get("from")), parse_day(args.get("to"))
+    first, last = parse_day(args.get("from")), parse_day(args.get("to"), "to")
     error = None
     try:
         start, end = day_range(first, last, program_zone())
@@ -46,4 +46,4 @@ def audit() -> str:
         error=error,
         actions=queries.KNOWN_ACTIONS,
         target_types=queries.TARGET_TYPES,
-    )
+    ), 400 if error else 200

@@ -49,7 +49,7 @@ def dashboard() -> tuple[str, int]:
     today = now.astimezone(program_zone()).date()
     days = request.args.get("days", type=int)
     first = parse_day(request.args.get("from"))
-    last = parse_day(request.args.get("to")) or today
+    last = parse_day(request.args.get("to"), "to") or today
     if first is None or days:
         first = last - timedelta(days=(days if days in PRESETS else 30) - 1)
     state, _changed = dashboard_service.refresh(db.session, now, max_age=_max_age())

@@ -78,6 +78,7 @@ def get_user(call: Call) -> out.UserProfile:
     "/user/{userId}",
     tag="Users",
     scope="users",
+    api_key_only=True,
     response=out.Deleted,
     errors=(404,),
     summary="Erase a user: personal data, coupons and history (program totals stay correct)",

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from loyalty_portal.models import Member, MemberPointsDay, MemberUserGroup
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.validation import EARLIEST_DAY, LATEST_DAY, day_out_of_range
 from loyalty_portal.services.program.tiers import window_days_range
 
 TIMEFRAMES = {"7d": 7, "30d": 30, "365d": 365}
@@ -59,7 +60,10 @@ def window(
     match = _MONTH.match(month or "")
     if not match:
         raise ValidationFailed("month must look like 2026-11.", details={"month": ["YYYY-MM"]})
-    first = date(int(match[1]), int(match[2]), 1)
+    first = date(max(int(match[1]), 1), int(match[2]), 1)
+    if day_out_of_range(first):
+        message = f"Choose a month from {EARLIEST_DAY:%Y-%m} to {LATEST_DAY:%Y-%m}."
+        raise ValidationFailed(message, details={"month": [message]})
     following = (first + timedelta(days=32)).replace(day=1)
     return Window(first, following - timedelta(days=1))
 

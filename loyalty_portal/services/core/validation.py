@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +11,70 @@ from urllib.parse import urlsplit
 from loyalty_portal.services.core.errors import ValidationFailed
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+
+#: The calendar days a filter may name. Both databases and Python's datetime break near
+#: year 1 and year 9999 (a day's end or a time-zone shift overflows), and no loyalty
+#: program has entries outside these.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+DAY_RANGE_MESSAGE = f"Choose a date from {EARLIEST_DAY:%Y-%m-%d} to {LATEST_DAY:%Y-%m-%d}."
+NUL_MESSAGE = "Text may not contain NUL characters (\\u0000)."
+#: JSON nested deeper than this is refused before anything reads it.
+MAX_JSON_DEPTH = 32
+
+
+def day_out_of_range(value: date | None) -> bool:
+    return value is not None and not EARLIEST_DAY <= value <= LATEST_DAY
+
+
+def check_days(**days: date | None) -> None:
+    """Refuse (400, field by field) any named day outside EARLIEST_DAY..LATEST_DAY."""
+    problems = Problems()
+    for field, value in days.items():
+        if day_out_of_range(value):
+            problems.add(field.rstrip("_"), DAY_RANGE_MESSAGE)
+    problems.raise_any()
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character is anywhere in a text, or in a JSON value's keys or texts.
+
+    PostgreSQL cannot store NUL in text (the query fails), and SQLite stores it and then
+    truncates or mismatches on it: so it never gets past the door.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether raw JSON nests arrays/objects deeper than `limit` (strings skipped).
+
+    Checked on the bytes before parsing: the parser itself gives up near 1,000 levels
+    with a RecursionError, and every later walk of the value recurses too.
+    """
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 class Problems:
@@ -90,6 +154,11 @@ class Problems:
             self.add(field, "A full http:// or https:// address.")
         elif len(value) > 500:
             self.add(field, "At most 500 characters.")
+        return value
+
+    def day(self, field: str, value: date | None) -> date | None:
+        if day_out_of_range(value):
+            self.add(field, DAY_RANGE_MESSAGE)
         return value
 
     def window(

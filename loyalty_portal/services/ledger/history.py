@@ -17,6 +17,7 @@ from loyalty_portal.models import LedgerEntry
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.validation import check_days
 from loyalty_portal.timeutil import local_midnight
 
 #: Portal filter names -> entry kinds.
@@ -59,6 +60,7 @@ def day_range(
     first: date | None, last: date | None, tz: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
     """Inclusive calendar dates in the program's zone -> [start, end) in UTC."""
+    check_days(**{"from": first, "to": last})
     if first and last and first > last:
         raise ValidationFailed("'from' is after 'to'.", details={"from": ["after to"]})
     start = local_midnight(first, tz) if first else None

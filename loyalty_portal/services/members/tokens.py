@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -23,12 +24,18 @@ def issue_member_token(user_id: str, secret: str, program: Program, *, ttl: int 
         "aud": program.project_id,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": secrets.token_urlsafe(16),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def verify_member_token(token: str, secret: str, program: Program, leeway: int) -> str:
-    """The token's `sub` (a userId) if every claim checks out; otherwise Unauthorized.
+    """The token's `sub` (a userId) if every claim checks out; otherwise Unauthorized."""
+    return str(member_token_claims(token, secret, program, leeway)["sub"])
+
+
+def member_token_claims(token: str, secret: str, program: Program, leeway: int) -> dict[str, Any]:
+    """Every claim of the token if every claim checks out; otherwise Unauthorized.
 
     The algorithm is fixed here, never read from the token: `alg: none` and RS256/HS256
     confusion fail. `iat` in the future beyond the leeway fails too.
@@ -51,4 +58,4 @@ def verify_member_token(token: str, secret: str, program: Program, leeway: int) 
     iat = claims.get("iat")
     if not isinstance(iat, int | float) or iat > utcnow().timestamp() + leeway:
         raise Unauthorized("Invalid token: issued in the future.")
-    return sub
+    return claims

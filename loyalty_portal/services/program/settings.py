@@ -6,9 +6,11 @@ or shown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import current_app
@@ -19,6 +21,9 @@ from loyalty_portal.services.core import audit, config_cache
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems
+
+#: A host name (letters, digits, dots, hyphens; a leading `*.` wildcard) or an IPv4 address.
+ORIGIN_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Program:
     tenant_id: str
     project_id: str
     welcome_bonus: int = 0
+    embed_origins: tuple[str, ...] = ()
 
 
 #: A welcome gift, not a way to mint balances.
@@ -58,6 +64,7 @@ def _read_program(session: DbSession) -> Program:
         tenant_id=row.tenant_id or config["TENANT_ID"],
         project_id=row.project_id or config["PROJECT_ID"],
         welcome_bonus=row.welcome_bonus or 0,
+        embed_origins=tuple((row.embed_origins or "").split()),
     )
 
 
@@ -82,6 +89,7 @@ class SettingsInput:
     tenant_id: str
     project_id: str
     welcome_bonus: int | None = None
+    embed_origins: str = ""
 
 
 def current(session: DbSession) -> SettingsInput:
@@ -98,6 +106,7 @@ def current(session: DbSession) -> SettingsInput:
         tenant_id=program.tenant_id,
         project_id=program.project_id,
         welcome_bonus=program.welcome_bonus or None,
+        embed_origins="\n".join(program.embed_origins),
     )
 
 
@@ -126,12 +135,14 @@ def update(
     problems.int_range("welcome_bonus", data.welcome_bonus, low=0, high=MAX_WELCOME_BONUS)
     data.tenant_id = problems.text("tenant_id", data.tenant_id, max_len=128, required=True)
     data.project_id = problems.text("project_id", data.project_id, max_len=128, required=True)
+    data.embed_origins = " ".join(embed_origins(problems, data.embed_origins))
     problems.raise_any()
 
     before = asdict(current(session))
     row = settings_row(session)
     for name, value in asdict(data).items():
         setattr(row, name, value)
+    row.embed_origins = data.embed_origins or None
     row.pending_days = data.pending_days or 0
     row.updated_at = now
     session.flush()
@@ -146,6 +157,45 @@ def update(
         after=asdict(current(session)),
     )
     return data
+
+
+def embed_origins(problems: Problems, text: str | None) -> list[str]:
+    """Origins, one per line or space-separated, as `scheme://host[:port]` (the form a
+    Content-Security-Policy `frame-ancestors` list takes); anything else is refused."""
+    found: list[str] = []
+    for item in (text or "").replace(",", " ").split():
+        origin = web_origin(item)
+        if origin is None:
+            problems.add(
+                "embed_origins",
+                f"“{item[:80]}” is not an origin such as https://app.example.com "
+                "(scheme and host, optional port, no path).",
+            )
+        elif origin not in found:
+            found.append(origin)
+    if len(found) > 20:
+        problems.add("embed_origins", "At most 20 origins.")
+    return found
+
+
+def web_origin(text: str) -> str | None:
+    """`text` as a normalised http(s) origin, or None when it is something else."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if (
+        parts.scheme not in ("http", "https")
+        or not ORIGIN_HOST.fullmatch(host)
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def as_form_data(data: SettingsInput) -> dict[str, Any]:
