@@ -2,7 +2,7 @@
 program_settings.embed_origins (sites that may frame the portal)
 
 Revision ID: 0008_security
-Revises: 0004_account_recovery
+Revises: 0007_admin_ux
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -14,7 +14,7 @@ import loyalty_portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0008_security'
-down_revision = '0004_account_recovery'
+down_revision = '0007_admin_ux'
 branch_labels = None
 depends_on = None
 
