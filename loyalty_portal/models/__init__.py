@@ -11,6 +11,13 @@ from loyalty_portal.models.program import MemberUserGroup, ProgramSettings, Tier
 from loyalty_portal.models.redemption import Redemption
 from loyalty_portal.models.rollup import MemberPointsDay
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
+from loyalty_portal.models.webhook import (
+    OutboxMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "Account",
@@ -27,6 +34,7 @@ __all__ = [
     "MemberUserGroup",
     "Offer",
     "OfferUserGroup",
+    "OutboxMessage",
     "OutgoingMail",
     "PendingAward",
     "ProgramSettings",
@@ -38,4 +46,8 @@ __all__ = [
     "StatsState",
     "Tier",
     "UserGroup",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WorkerHeartbeat",
 ]

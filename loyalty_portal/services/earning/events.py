@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from loyalty_portal.models import EventLog, Member, PendingAward
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning.evaluation import Evaluation, evaluate, find_rule
@@ -108,6 +109,7 @@ def record_event(
             event_log_id=log.id,
             rule_id=rule.id,
         )
+        outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
         tiers.recompute(session, member, now, program.tier_window_days)
     session.flush()
     return EventOutcome(member=member, event=log, evaluation=ev)

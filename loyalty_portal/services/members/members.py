@@ -18,8 +18,8 @@ from loyalty_portal.models import (
     Redemption,
     UserGroup,
 )
-from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
-from loyalty_portal.services.core import audit
+from loyalty_portal.models.enums import OPEN_COUPON_STATUSES, MessageType
+from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import UserExists, UserNotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
@@ -70,7 +70,9 @@ def create_member(
     )
     if new_id is None:
         raise UserExists(f"User {user_id!r} already exists.")
-    return session.get_one(Member, new_id)
+    member = session.get_one(Member, new_id)
+    outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
+    return member
 
 
 def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
@@ -79,13 +81,16 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
     if member is not None:
         return member
     validate_user_id(user_id)
-    insert_ignore(
+    new_id = insert_ignore(
         session,
         Member.__table__,
         {"user_id": user_id, "balance": 0, "lifetime_points": 0, "created_at": now},
         ["user_id"],
     )
-    return get_member(session, user_id)
+    member = get_member(session, user_id)
+    if new_id is not None:
+        outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
+    return member
 
 
 def join_groups(session: DbSession, member: Member, group_ids: list[str]) -> None:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from loyalty_portal.models import Member, MemberPointsDay, Tier
-from loyalty_portal.services.core import audit
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
 from loyalty_portal.services.core.session import DbSession
@@ -47,11 +48,30 @@ def tier_for(points: int, tiers: list[Tier]) -> Tier | None:
 
 def recompute(session: DbSession, member: Member, now: datetime, window_days: int) -> Tier | None:
     """Set the member's tier from points earned in the window; returns the tier."""
-    tier = tier_for(
-        points_in_window(session, member.id, now, window_days), tiers_ascending(session)
-    )
+    ladder = tiers_ascending(session)
+    tier = tier_for(points_in_window(session, member.id, now, window_days), ladder)
+    if member.tier_id != (tier.id if tier else None):
+        _tier_changed(session, member.user_id, member.tier_id, tier, ladder, now)
     member.tier = tier
     return tier
+
+
+def _tier_changed(
+    session: DbSession,
+    user_id: str,
+    before_id: int | None,
+    tier: Tier | None,
+    ladder: list[Tier],
+    now: datetime,
+) -> None:
+    before = next((t for t in ladder if t.id == before_id), None)
+    data = {
+        "userId": user_id,
+        "tier": tier.name if tier else None,
+        "previousTier": before.name if before else None,
+        "multiplier": str(tier.multiplier) if tier else "1",
+    }
+    outbox.publish(session, MessageType.TIER_CHANGED, data, now)
 
 
 @dataclass(frozen=True)
@@ -88,12 +108,13 @@ def recompute_all(session: DbSession, now: datetime, window_days: int) -> int:
     )
     changed = 0
     members = session.execute(
-        select(Member.id, Member.tier_id).where(Member.erased_at.is_(None))
+        select(Member.id, Member.user_id, Member.tier_id).where(Member.erased_at.is_(None))
     ).all()
-    for member_id, tier_id in members:
+    for member_id, user_id, tier_id in members:
         tier = tier_for(int(earned.get(member_id, 0)), tiers)
         if tier_id != (tier.id if tier else None):
             session.get_one(Member, member_id).tier = tier
+            _tier_changed(session, user_id, tier_id, tier, tiers, now)
             changed += 1
     session.flush()
     return changed

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import RedemptionRefused
 from loyalty_portal.services.core.session import DbSession
@@ -96,6 +97,7 @@ def redeem(
         now=now,
         redemption_id=redemption.id,
     )
+    outbox.publish(session, "redemption.created", outbox.coupon(redemption, member), now)
     session.flush()
     return redemption
 
