@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
         "tier_recompute": 3600,
         "analytics_refresh": 300,
         "idempotency_purge": 3600,
+        "mail_retry": 300,
     },
 }
 

@@ -123,8 +123,11 @@ def message_body(message: OutboxMessage) -> str:
     return json.dumps(envelope, separators=(",", ":"), sort_keys=True)
 
 
-def prepare(session: DbSession, delivery_id: int, now: datetime) -> Outgoing:
-    delivery = session.get_one(WebhookDelivery, delivery_id)
+def prepare(session: DbSession, delivery_id: int, now: datetime) -> Outgoing | None:
+    """What to send now; None when the delivery went away (its endpoint was deleted)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return None
     endpoint, message = delivery.endpoint, delivery.message
     body = message_body(message)
     return Outgoing(
@@ -144,10 +147,12 @@ def record(
     now: datetime,
     *,
     delays: tuple[int, ...] = RETRY_DELAYS,
-) -> WebhookDelivery:
+) -> WebhookDelivery | None:
     """Log the attempt; delivered, retried later, or failed after the last attempt.
     An endpoint that has failed every attempt for three days is disabled."""
-    delivery = session.get_one(WebhookDelivery, delivery_id, populate_existing=True)
+    delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
+    if delivery is None:
+        return None
     session.add(
         WebhookAttempt(
             delivery_id=delivery.id,
