@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     # How long a worker holds a claimed delivery; a killed worker's claims return then.
     "WEBHOOK_CLAIM_SECONDS": 60,
     # Seconds between the runs of each worker job.
+    "WORKER_LOG_LEVEL": "INFO",
     "WORKER_INTERVALS": {
         "deliveries": 1,
         "pending_release": 60,

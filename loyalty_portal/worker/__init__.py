@@ -54,7 +54,11 @@ class Worker:
         except Exception:
             log.exception("job %s failed after %d ms", name, (time.monotonic() - started) * 1000)
             return
-        log.info("job %s done in %d ms: %s", name, (time.monotonic() - started) * 1000, summary)
+        took = (time.monotonic() - started) * 1000
+        if summary is None:
+            log.debug("job %s done in %d ms: nothing to do", name, took)
+        else:
+            log.info("job %s done in %d ms: %s", name, took, summary)
 
     def beat(self) -> None:
         try:
@@ -109,7 +113,7 @@ def worker_command(once: bool, only: tuple[str, ...]) -> None:
         logging.basicConfig(
             stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
         )
-    log.setLevel(logging.INFO)
+    log.setLevel(current_app.config.get("WORKER_LOG_LEVEL", "INFO"))
     worker = Worker(current_app._get_current_object(), list(only) or None)  # type: ignore[attr-defined]
     db.session.remove()  # each job opens its own context and session
     if once:

@@ -27,7 +27,8 @@ from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.services.webhooks import deliveries, sending
 from loyalty_portal.timeutil import utcnow
 
-Job = Callable[[threading.Event], str]
+#: A job returns its summary, or None when it found nothing to do (logged at DEBUG).
+Job = Callable[[threading.Event], str | None]
 #: Deliveries claimed at once, and batches per run before the other jobs get their turn.
 BATCH = 50
 MAX_BATCHES = 20
@@ -42,7 +43,7 @@ def _exclusive(name: str) -> bool:
     return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 
-def deliver_webhooks(stop: threading.Event) -> str:
+def deliver_webhooks(stop: threading.Event) -> str | None:
     """Fan new messages out, then send the due deliveries, a batch at a time, until none is
     due or the worker is told to stop (what it claimed but did not try goes back)."""
     config = current_app.config
@@ -69,6 +70,8 @@ def deliver_webhooks(stop: threading.Event) -> str:
                 ok, failed = ok + reply.ok, failed + (not reply.ok)
         if stop.is_set():
             break
+    if not (dispatched or ok or failed):
+        return None
     return f"dispatched {dispatched} messages; {ok} delivered, {failed} attempts failed"
 
 
