@@ -24,9 +24,14 @@ instance/config.py:
 	@chmod 600 $@
 	@echo "Wrote fresh secrets to instance/config.py (not committed)."
 
+# The worker runs beside the web server; stopping one (Ctrl-C) stops both. Webhooks may
+# go to local receivers in the demo.
 run: $(BIN)/activate instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --logins-file instance/demo-logins.txt
+	export LOYALTY_WEBHOOKS_ALLOW_PRIVATE=$${LOYALTY_WEBHOOKS_ALLOW_PRIVATE:-true}; \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test-deps

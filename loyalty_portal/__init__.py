@@ -117,6 +117,8 @@ def register_templates(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from loyalty_portal import worker
     from loyalty_portal.cli import register_commands
 
     register_commands(app)
+    worker.register(app)

@@ -62,6 +62,25 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_EMAIL_VERIFICATION": False,
     # Seconds between the attempts to send one message right after its commit.
     "MAIL_RETRY_DELAYS": (2, 5),
+    # -- webhooks and the worker (`flask worker`) -----------------------------------------
+    # Deliver to loopback, private and link-local addresses too (local development, tests).
+    "WEBHOOKS_ALLOW_PRIVATE": False,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    # Seconds to wait after each failed attempt; the delivery fails after the last one.
+    "WEBHOOK_RETRY_DELAYS": (5, 300, 1800, 7200, 18000, 36000, 36000),
+    # How long a worker holds a claimed delivery; a killed worker's claims return then.
+    "WEBHOOK_CLAIM_SECONDS": 60,
+    # Seconds between the runs of each worker job.
+    "WORKER_LOG_LEVEL": "INFO",
+    "WORKER_INTERVALS": {
+        "deliveries": 1,
+        "pending_release": 60,
+        "lot_expiry": 300,
+        "tier_recompute": 3600,
+        "analytics_refresh": 300,
+        "idempotency_purge": 3600,
+        "mail_retry": 300,
+    },
 }
 
 

@@ -11,6 +11,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from loyalty_portal.api.routing import ROUTES, WRITE_METHODS, RouteSpec
 from loyalty_portal.api.schemas.responses import ErrorResponse
+from loyalty_portal.models.enums import ApiScope
 
 PREFIX = "/v1"
 REF = "#/components/schemas/{model}"
@@ -18,7 +19,8 @@ ERROR_TEXT = {
     400: "validation_error (with details), user_exists",
     401: "unauthorized: missing, invalid, expired or revoked credential",
     403: "forbidden: out of scope, another user's data, or an API-key-only call",
-    404: "not_found, user_not_found, offer_not_found, event_not_found, coupon_not_found",
+    404: "not_found, user_not_found, offer_not_found, event_not_found, coupon_not_found, "
+    "webhook_not_found",
     409: "a refusal (insufficient_points, out_of_stock, limit_reached, offer_not_available, "
     "tier_required, coupon_not_active) or request_in_progress",
     413: "payload_too_large",
@@ -36,6 +38,7 @@ PATH_EXAMPLES = {
     "shopId": "cafe",
     "couponId": "cp_0123456789abcdef",
     "projectId": "default",
+    "webhookId": "wh_0123456789abcdef",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -72,7 +75,13 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas.get("$defs", {}),
             "securitySchemes": {
-                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "x-api-key",
+                    "description": "Scopes (each operation's `x-scope`): "
+                    + ", ".join(ApiScope),
+                },
                 "memberJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
             },
         },

@@ -17,6 +17,13 @@ from loyalty_portal.models.program import (
 from loyalty_portal.models.redemption import Redemption
 from loyalty_portal.models.rollup import MemberPointsDay
 from loyalty_portal.models.stats import StatsDay, StatsOfferDay, StatsState
+from loyalty_portal.models.webhook import (
+    OutboxMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WorkerHeartbeat,
+)
 
 __all__ = [
     "Account",
@@ -34,6 +41,7 @@ __all__ = [
     "MemberUserGroup",
     "Offer",
     "OfferUserGroup",
+    "OutboxMessage",
     "OutgoingMail",
     "PendingAward",
     "ProgramSettings",
@@ -46,4 +54,8 @@ __all__ = [
     "Tier",
     "UsedHandoffToken",
     "UserGroup",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WorkerHeartbeat",
 ]

@@ -109,6 +109,39 @@ class ApiScope(StrEnum):
     USERS = "users"
     REDEEM = "redeem"
     READ = "read"
+    WEBHOOKS = "webhooks"
+
+
+class MessageType(StrEnum):
+    """The webhook message types (API.md "Webhooks"); each is written by the outbox."""
+
+    MEMBER_CREATED = "member.created"
+    POINTS_EARNED = "points.earned"
+    POINTS_ADJUSTED = "points.adjusted"
+    POINTS_REVERSED = "points.reversed"
+    POINTS_EXPIRED = "points.expired"
+    REDEMPTION_CREATED = "redemption.created"
+    REDEMPTION_FULFILLED = "redemption.fulfilled"
+    REDEMPTION_USED = "redemption.used"
+    REDEMPTION_CANCELLED = "redemption.cancelled"
+    HOLD_CAPTURED = "hold.captured"
+    TIER_CHANGED = "tier.changed"
+    REFERRAL_COMPLETED = "referral.completed"
+
+
+#: The type of the message an admin sends to try an endpoint (never written by a change).
+TEST_MESSAGE_TYPE = "webhook.test"
+
+
+class EndpointStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
 
 
 #: What people read for each value (templates use the `label` filter).
@@ -126,6 +159,10 @@ LABELS: dict[str, str] = {
     Fulfilment.AUTO: "Code generated at once",
     Fulfilment.POOL: "Code from an uploaded pool",
     Fulfilment.MANUAL: "Fulfilled by staff",
+    EndpointStatus.DISABLED: "Disabled",
+    DeliveryStatus.PENDING: "Pending",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.FAILED: "Failed",
 }
 
 

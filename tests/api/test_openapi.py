@@ -30,6 +30,11 @@ API_MD_ROUTES = {
     ("get", "/v1/user/{userId}/rank"),
     ("post", "/v1/user/{userId}/points"),
     ("post", "/v1/coupon/{couponId}/cancel"),
+    # webhooks and the shop's fulfilment (API.md "Webhooks")
+    ("post", "/v1/webhook"),
+    ("get", "/v1/webhook"),
+    ("delete", "/v1/webhook/{webhookId}"),
+    ("post", "/v1/coupon/{couponId}/fulfil"),
     # legacy aliases
     ("post", "/v1/events"),
     ("post", "/v1/redeem"),

@@ -74,7 +74,12 @@ def test_an_installed_package_serves_the_folders_it_carries(tmp_path, monkeypatc
 
 def test_healthz_reports_the_database(app, client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+    assert response.status_code == 200 and response.json == {
+        "status": "ok",
+        "database": "ok",
+        "worker": {"lastHeartbeat": None, "secondsSinceHeartbeat": None},
+        "outbox": {"oldestUndeliveredSeconds": None},
+    }
 
 
 def test_healthz_is_503_when_the_database_is_gone(tmp_path):

@@ -7,4 +7,5 @@ from loyalty_portal.api.routes import (  # noqa: F401
     redemptions,
     social,
     users,
+    webhooks,
 )

@@ -115,3 +115,7 @@ def domain_error_body(exc: DomainError) -> dict[str, Any]:
     if exc.extra.get("missing_points"):
         body["error"]["missingPoints"] = exc.extra["missing_points"]
     return body
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"

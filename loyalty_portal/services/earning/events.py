@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from loyalty_portal.models import EventLog, Member, PendingAward
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning.evaluation import (
@@ -123,6 +124,7 @@ def record_event(
             event_log_id=log.id,
             rule_id=rule.id,
         )
+        outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
         earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
         tiers.recompute(
             session, member, now, program.tier_window_days, earned_in_window=earned

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from loyalty_portal.models import LedgerEntry, Member
-from loyalty_portal.services.core import audit
+from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
@@ -72,6 +72,7 @@ def adjust(
             now=now,
             **actor.source(),
         )
+    outbox.publish(session, "points.adjusted", outbox.points(member, delta, reason=reason), now)
     audit.record(
         session,
         actor,

@@ -8,6 +8,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 
 from loyalty_portal.models import LedgerEntry, Member
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.program.settings import Program
@@ -99,6 +100,7 @@ def expire_due_lots(session: DbSession, member: Member, now: datetime) -> int:
         total += amount
     if total:
         member.balance -= total
+        outbox.publish(session, "points.expired", outbox.points(member, -total), now)
         session.flush()
     return total
 

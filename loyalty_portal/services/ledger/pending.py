@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from loyalty_portal.models import EarningRule, Member, PendingAward
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import locks, lots
 from loyalty_portal.services.ledger.expiry import rule_lot_expiry
@@ -42,6 +43,7 @@ def release_due(session: DbSession, member: Member, now: datetime, program: Prog
             event_log_id=award.event_log_id,
             rule_id=rule.id,
         )
+        outbox.publish(session, "points.earned", outbox.earned(member, award.points, rule), now)
         award.status = "released"
         award.released_at = now
         released += award.points

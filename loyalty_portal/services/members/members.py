@@ -19,8 +19,8 @@ from loyalty_portal.models import (
     Tier,
     UserGroup,
 )
-from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
-from loyalty_portal.services.core import audit
+from loyalty_portal.models.enums import OPEN_COUPON_STATUSES, MessageType
+from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import UserExists, UserNotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
@@ -86,6 +86,7 @@ def create_member(
     if new_id is None:
         raise UserExists(f"User {user_id!r} already exists.")
     member = session.get_one(Member, new_id)
+    outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
     if welcome:
         welcome_bonus.pay(session, member, now)
     return member
@@ -97,7 +98,7 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
     if member is not None:
         return member
     validate_user_id(user_id)
-    insert_ignore(
+    new_id = insert_ignore(
         session,
         Member.__table__,
         {
@@ -109,7 +110,10 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
         },
         ["user_id"],
     )
-    return get_member(session, user_id)
+    member = get_member(session, user_id)
+    if new_id is not None:
+        outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
+    return member
 
 
 def join_groups(session: DbSession, member: Member, group_ids: list[str]) -> None:

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ScalarSelect, func, select
 
 from loyalty_portal.models import Member, MemberPointsDay, Tier
-from loyalty_portal.services.core import audit, config_cache
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import audit, config_cache, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound
 from loyalty_portal.services.core.session import DbSession
@@ -95,15 +96,30 @@ def recompute(
     if earned_in_window is None:
         earned_in_window = points_in_window(session, member.id, now, window_days)
     tier = tier_for(earned_in_window, tiers_ascending(session))
-    set_tier(session, member, tier)
+    set_tier(session, member, tier, now)
     return tier
 
 
-def set_tier(session: DbSession, member: Member, tier: TierInfo | None) -> None:
+def set_tier(session: DbSession, member: Member, tier: TierInfo | None, now: datetime) -> None:
+    """Move the member to `tier`; a change is announced (`tier.changed`) in the same flush."""
     tier_id = tier.id if tier else None
     if member.tier_id != tier_id:
+        _tier_changed(session, member.user_id, member.tier_id, tier, now)
         member.tier_id = tier_id
         session.expire(member, ["tier"])
+
+
+def _tier_changed(
+    session: DbSession, user_id: str, before_id: int | None, tier: TierInfo | None, now: datetime
+) -> None:
+    before = next((t for t in tiers_ascending(session) if t.id == before_id), None)
+    data = {
+        "userId": user_id,
+        "tier": tier.name if tier else None,
+        "previousTier": before.name if before else None,
+        "multiplier": str(tier.multiplier) if tier else "1",
+    }
+    outbox.publish(session, MessageType.TIER_CHANGED, data, now)
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ def recompute_all(session: DbSession, now: datetime, window_days: int) -> int:
     for member_id, tier_id in members:
         tier = tier_for(int(earned.get(member_id, 0)), tiers)
         if tier_id != (tier.id if tier else None):
-            set_tier(session, session.get_one(Member, member_id), tier)
+            set_tier(session, session.get_one(Member, member_id), tier, now)
             changed += 1
     session.flush()
     return changed

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.models.enums import OPEN_COUPON_STATUSES
-from loyalty_portal.services.core import audit
+from loyalty_portal.models.enums import OPEN_COUPON_STATUSES, MessageType
+from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
@@ -20,6 +20,7 @@ from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.lots import add_lot
 from loyalty_portal.services.program.settings import Program, load_program
 from loyalty_portal.services.rewards import codes
+from loyalty_portal.timeutil import to_epoch_ms
 
 
 def member_coupons(
@@ -110,6 +111,8 @@ def _mark_used(session: DbSession, redemption: Redemption, now: datetime) -> Red
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(f"Coupon is {redemption.status_at(now).lower()}, not active.")
+    data = outbox.coupon(redemption, member, usedAt=to_epoch_ms(now))
+    outbox.publish(session, MessageType.REDEMPTION_USED, data, now)
     return redemption
 
 
@@ -145,6 +148,8 @@ def fulfil(
         before={"status": "PENDING"},
         after={"status": "ACTIVE"},
     )
+    data = outbox.coupon(redemption, redemption.member, fulfilledAt=to_epoch_ms(now))
+    outbox.publish(session, MessageType.REDEMPTION_FULFILLED, data, now)
     return redemption
 
 
@@ -193,5 +198,7 @@ def cancel(
         before={"status": before},
         after={"status": "CANCELLED", "reason": reason},
     )
+    data = outbox.coupon(redemption, member, refunded=redemption.points, reason=reason)
+    outbox.publish(session, MessageType.REDEMPTION_CANCELLED, data, now)
     session.flush()
     return redemption

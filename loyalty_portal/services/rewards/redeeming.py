@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import RedemptionRefused, UserNotFound
 from loyalty_portal.services.core.session import DbSession
@@ -115,6 +116,7 @@ def redeem(
         expire_first=False,  # settled under the lock already
         redemption_id=redemption.id,
     )
+    outbox.publish(session, "redemption.created", outbox.coupon(redemption, member), now)
     session.flush()
     return redemption
 
