@@ -1,7 +1,7 @@
 """webhooks: outbox messages, endpoints, deliveries, attempts, worker heartbeats
 
 Revision ID: 0009_webhooks
-Revises: 0004_account_recovery
+Revises: 0008_security
 Create Date: 2026-12-02 01:07:56.744831
 
 """
@@ -13,7 +13,7 @@ import loyalty_portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0009_webhooks'
-down_revision = '0004_account_recovery'
+down_revision = '0008_security'
 branch_labels = None
 depends_on = None
 
