@@ -14,10 +14,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from loyalty_portal.extensions import db, limiter
-from loyalty_portal.web.outages import outage_log
 from loyalty_portal.models import WorkerHeartbeat
 from loyalty_portal.services.webhooks.deliveries import oldest_undelivered
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.outages import outage_log
 
 bp = Blueprint("health", __name__)
 

@@ -12,8 +12,8 @@ from sqlalchemy import Select, UnaryExpression
 from loyalty_portal.admin import bp
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.sql import matching
-from loyalty_portal.web.forms import plural
 from loyalty_portal.services.core.validation import check_days
+from loyalty_portal.web.forms import plural
 from loyalty_portal.web.templating import program_zone
 
 # `{{ count|plural("code") }}` reads "1 code", "2 codes" in every template.

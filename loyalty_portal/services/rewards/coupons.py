@@ -13,13 +13,13 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.rewards.offer_terms import OfferTerms
 from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.lots import add_lot
 from loyalty_portal.services.program.settings import Program, load_program
 from loyalty_portal.services.rewards import codes
+from loyalty_portal.services.rewards.offer_terms import OfferTerms
 from loyalty_portal.timeutil import to_epoch_ms
 
 
@@ -111,7 +111,7 @@ def _mark_used(session: DbSession, redemption: Redemption, now: datetime) -> Red
     session.refresh(redemption)
     if not changed:
         raise CouponNotActive(f"Coupon is {redemption.status_at(now).lower()}, not active.")
-    data = outbox.coupon(redemption, member, usedAt=to_epoch_ms(now))
+    data = outbox.coupon(redemption, redemption.member, usedAt=to_epoch_ms(now))
     outbox.publish(session, MessageType.REDEMPTION_USED, data, now)
     return redemption
 

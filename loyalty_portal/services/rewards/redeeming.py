@@ -116,7 +116,7 @@ def redeem(
         expire_first=False,  # settled under the lock already
         redemption_id=redemption.id,
     )
-    outbox.publish(session, "redemption.created", outbox.coupon(redemption, member), now)
+    outbox.publish(session, "redemption.created", outbox.coupon(redemption, locked), now)
     session.flush()
     return redemption
 
