@@ -10,7 +10,7 @@ from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import AdjustPointsBody, CreateUserBody, HistoryQuery
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.services.ledger import adjustments, history, pending, settlement
+from loyalty_portal.services.ledger import adjustments, history, settlement
 from loyalty_portal.services.members import members, summary
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program

@@ -16,6 +16,7 @@ from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import expire_due_lots
 
+
 def spend(
     session: DbSession,
     member: Member,

@@ -13,13 +13,13 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import CouponNotActive, CouponNotFound, ValidationFailed
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.rewards.offer_terms import OfferTerms
 from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import program_lot_expiry
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.ledger.lots import add_lot
 from loyalty_portal.services.program.settings import Program, load_program
 from loyalty_portal.services.rewards import codes
+from loyalty_portal.services.rewards.offer_terms import OfferTerms
 
 
 def member_coupons(
