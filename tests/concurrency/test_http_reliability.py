@@ -99,15 +99,15 @@ def _effects(app: Any) -> tuple[int, int]:
 def test_a_retry_past_the_old_stale_limit_while_the_first_waits_has_one_effect(
     app, database_url, tmp_path, world, runner
 ):
-    with gunicorn(_settings(database_url, tmp_path), workers=2, threads=4) as base:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            with member_row_locked(database_url, "held") as conn:
-                first = pool.submit(_post, base, world, "order-1")
-                _wait_for_lock_waiters(conn, 1)
-                time.sleep(1.5)  # past IDEMPOTENCY_STALE_SECONDS: the old code took over here
-                retry = pool.submit(_post, base, world, "order-1")
-                _wait_for_lock_waiters(conn, 2)
-            answers = [first.result(), retry.result()]
+    settings = _settings(database_url, tmp_path)
+    with gunicorn(settings, workers=2, threads=4) as base, ThreadPoolExecutor(2) as pool:
+        with member_row_locked(database_url, "held") as conn:
+            first = pool.submit(_post, base, world, "order-1")
+            _wait_for_lock_waiters(conn, 1)
+            time.sleep(1.5)  # past IDEMPOTENCY_STALE_SECONDS: the old code took over here
+            retry = pool.submit(_post, base, world, "order-1")
+            _wait_for_lock_waiters(conn, 2)
+        answers = [first.result(), retry.result()]
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     replayed = sorted(a.headers.get("Idempotent-Replayed", "no") for a in answers)
     assert replayed == ["no", "true"]
