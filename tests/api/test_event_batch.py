@@ -176,3 +176,23 @@ def test_an_item_key_replays_its_first_result_across_batches_and_single_events(
     with app.app_context():
         logs = db.session.scalars(select(EventLog.id).join(Member).where(Member.user_id == "k1"))
         assert len(list(logs)) == 2
+
+
+def test_the_cli_imports_json_lines_and_sums_up_the_rejected_ones(
+    app: Flask, program: None, runner: Any, tmp_path: Any
+):
+    import json
+
+    lines = [json.dumps(e) for e in _events("c", 60)] + ["not json", '{"eventId": 5}', ""]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    bad = sum(1 for e in _events("c", 60) if e["eventId"] == "nope")
+    assert f"event_not_found: {bad}" in result.output
+    assert "invalid_json: 1" in result.output and "validation_error:" in result.output
+    state = _state(app, "c")
+    accepted = int(result.output.split(" events imported")[0].split()[-1].replace(",", ""))
+    assert len(state["logs"]) == accepted > 0
+    verify = runner.invoke(args=["ledger", "verify"])
+    assert verify.exit_code == 0, verify.output
