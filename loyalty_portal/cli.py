@@ -27,6 +27,7 @@ api_key_cli = AppGroup("api-key", help="Create, list and revoke API keys.")
 points_cli = AppGroup("points", help="Program-wide points jobs (run them from cron).")
 ledger_cli = AppGroup("ledger", help="Check the ledger.")
 tiers_cli = AppGroup("tiers", help="Tier jobs.")
+events_cli = AppGroup("events", help="Bulk event ingest.")
 
 CLI_ACTOR = Actor.system("cli")
 
@@ -209,8 +210,36 @@ def purge_idempotency() -> None:
     click.echo(f"Removed {removed:,} idempotency records older than {hours} hours.")
 
 
+@events_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_import(file: Path) -> None:
+    """Import JSON lines of POST /v1/event bodies (judged as single events, written in bulk)."""
+    from loyalty_portal.event_import import import_lines
+
+    size = file.stat().st_size
+    with file.open("rb") as raw, click.progressbar(
+        length=size, label="Importing events", file=sys.stderr
+    ) as bar:
+        position = 0
+
+        def advance(_count: int) -> None:
+            nonlocal position
+            bar.update(raw.tell() - position)
+            position = raw.tell()
+
+        lines = (line.decode("utf-8", errors="replace") for line in raw)
+        summary = import_lines(lines, progress=advance)
+    click.echo(f"{summary.accepted:,} events imported, {summary.points:,} points awarded.")
+    if summary.rejected:
+        click.echo(f"{sum(summary.rejected.values()):,} lines rejected:", err=True)
+        for reason, count in summary.rejected.most_common():
+            click.echo(f"  {reason}: {count:,}", err=True)
+        for line in summary.first_rejects:
+            click.echo(f"  e.g. {line}", err=True)
+
+
 def register_commands(app: Flask) -> None:
     for command in (create_admin, create_member, seed_demo, token, purge_idempotency):
         app.cli.add_command(command)
-    for group in (api_key_cli, points_cli, ledger_cli, tiers_cli):
+    for group in (api_key_cli, points_cli, ledger_cli, tiers_cli, events_cli):
         app.cli.add_command(group)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 _READ_ONLY: ContextVar[bool] = ContextVar("loyalty_read_only", default=False)
 
 
@@ -21,8 +23,6 @@ def mark_read_only(value: bool) -> None:
 
 def read_only() -> bool:
     return _READ_ONLY.get()
-
-from sqlalchemy import Engine, event
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

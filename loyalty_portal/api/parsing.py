@@ -18,13 +18,13 @@ M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 64 * 1024
 
 
-def read_json() -> Any:
+def read_json(max_bytes: int = MAX_BODY_BYTES) -> Any:
     """The parsed JSON body; an empty body reads as `{}`."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        abort(413, f"The body may be at most {MAX_BODY_BYTES // 1024} KiB.")
+    if (request.content_length or 0) > max_bytes:
+        abort(413, f"The body may be at most {max_bytes // 1024} KiB.")
     raw = request.get_data(cache=True)
-    if len(raw) > MAX_BODY_BYTES:
-        abort(413, f"The body may be at most {MAX_BODY_BYTES // 1024} KiB.")
+    if len(raw) > max_bytes:
+        abort(413, f"The body may be at most {max_bytes // 1024} KiB.")
     if not raw.strip():
         return {}
     try:

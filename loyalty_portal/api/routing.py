@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from loyalty_portal.api.blueprint import bp
 from loyalty_portal.api.credentials import Principal, current_principal
-from loyalty_portal.api.parsing import parse_body, parse_query, read_json
+from loyalty_portal.api.parsing import MAX_BODY_BYTES, parse_body, parse_query, read_json
 from loyalty_portal.api.schemas.responses import ResponseModel
 from loyalty_portal.services.core.idempotency import fingerprint
 from loyalty_portal.timeutil import utcnow
@@ -63,6 +63,7 @@ class RouteSpec:
     api_key_only: bool = False
     description: str = ""
     deprecated: bool = False
+    max_body_bytes: int = MAX_BODY_BYTES
 
     @property
     def path_params(self) -> list[str]:
@@ -137,7 +138,7 @@ def _dispatch(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Resp
         call.query = parse_query(spec.query)
     payload: Any = None
     if spec.body is not None:
-        payload = read_json()
+        payload = read_json(spec.max_body_bytes)
         call.body = parse_body(spec.body, payload)
         if "user_id" not in params and _names_user(spec.body):
             call.user_id = principal.act_for(_body_user(call.body))

@@ -33,6 +33,11 @@ CALLS = {
     "user_leaderboard": ("GET", "/v1/user/{user}/leaderboard?groupId=default&timeframe=7d", None),
     "user_rank": ("GET", "/v1/user/{user}/rank", None),
     # routes that name no user
+    "log_event_batch": (
+        "POST",
+        "/v1/event/batch",
+        {"events": [{"eventId": "login", "userId": "bob"}]},
+    ),
     "offer_details": ("GET", "/v1/offer/coffee", None),
     "shop_details": ("GET", "/v1/offer/shop/cafe", None),
     "cancel_coupon": ("POST", "/v1/coupon/{coupon}/cancel", {"reason": "test"}),

@@ -69,6 +69,7 @@ def test_feed_makes_the_same_number_of_queries_for_2_or_12_offers(api, make, app
         assert len(api.get("/v1/user/a/offer/feed", admin_key).get_json()["offers"]) == 2
     for i in range(2, 12):
         make.offer(f"o{i}", cost=10, limit_per_member=1, shop_id="s1")
+    api.get("/v1/user/a/offer/feed", admin_key)  # new offers: the cached configuration reloads
     with counted_queries(app) as many:
         assert len(api.get("/v1/user/a/offer/feed", admin_key).get_json()["offers"]) == 12
     assert len(many) == len(few)

@@ -11,6 +11,7 @@ from loyalty_portal.api.schemas.types import parse_timestamp
 from loyalty_portal.extensions import db
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.earning import events
+from loyalty_portal.services.earning.events import EventOutcome
 
 GROUPS_FIELD = "usergroup"
 
@@ -43,30 +44,35 @@ def log_event(call: Call) -> EventResponse:
         amount=body.amount,
         occurred_at=parse_timestamp(body.timestamp),
         trusted=principal.is_api_key,
-        join_groups=_groups(metadata) if principal.is_api_key else None,
+        join_groups=groups_of(metadata) if principal.is_api_key else None,
     )
-    ev, rule = outcome.evaluation, outcome.evaluation.rule
     return EventResponse(
         statusCode=200,
         message="Event logged",
-        data=EventData(
-            userId=outcome.member.user_id,
-            eventId=rule.event_id,
-            points=outcome.points,
-            type=rule.type,
-            title=rule.title,
-            limit=rule.cap_count,
-            maximumReward=rule.max_per_event,
-            metadata=metadata,
-            conditionReached=ev.condition_reached,
-            limitReached=ev.limit_reached,
-            balance=outcome.member.balance,
-            reason=outcome.event.reason,
-        ),
+        data=event_data(outcome, metadata, outcome.member.balance),
     )
 
 
-def _groups(metadata: dict[str, Any]) -> list[str] | None:
+def event_data(outcome: EventOutcome, metadata: dict[str, Any], balance: int) -> EventData:
+    """The `data` of an event's answer (single events and batch items alike)."""
+    ev, rule = outcome.evaluation, outcome.evaluation.rule
+    return EventData(
+        userId=outcome.member.user_id,
+        eventId=rule.event_id,
+        points=outcome.points,
+        type=rule.type,
+        title=rule.title,
+        limit=rule.cap_count,
+        maximumReward=rule.max_per_event,
+        metadata=metadata,
+        conditionReached=ev.condition_reached,
+        limitReached=ev.limit_reached,
+        balance=balance,
+        reason=outcome.event.reason,
+    )
+
+
+def groups_of(metadata: dict[str, Any]) -> list[str] | None:
     value = metadata.get(GROUPS_FIELD)
     if value is None:
         return None

@@ -16,7 +16,6 @@ from loyalty_portal.api.schemas.requests import (
     UseCouponBody,
 )
 from loyalty_portal.extensions import db
-from loyalty_portal.models import Member, Redemption
 from loyalty_portal.services.members import members
 from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.services.rewards import coupons as coupons_service
@@ -44,10 +43,6 @@ def _redeemed(
     return out.RedeemResponse(
         coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
     )
-
-
-def _balance(coupon: Redemption) -> int:
-    return db.session.get_one(Member, coupon.member_id).balance
 
 
 @api_route(

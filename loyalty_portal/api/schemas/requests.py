@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -55,6 +55,19 @@ class EventBody(RequestModel):
     timestamp: Timestamp | None = Field(None, description="When it happened: epoch ms or ISO.")
 
     _iso = field_validator("timestamp")(check_iso_timestamp)
+
+
+class EventBatchBody(RequestModel):
+    """Items are validated one by one (a bad item fails alone), so they are loose here."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    events: list[Any] = Field(
+        min_length=1,
+        max_length=1000,
+        description="1 to 1000 `POST /v1/event` bodies, each with an optional "
+        "`idempotencyKey` (the same key namespace as the Idempotency-Key header).",
+    )
 
 
 class CreateUserBody(RequestModel):

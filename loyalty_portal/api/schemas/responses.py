@@ -63,6 +63,19 @@ class EventResponse(ResponseModel):
     data: EventData
 
 
+class BatchItemResult(ResponseModel):
+    index: int
+    status: int = Field(description="200, or the status the single event would answer.")
+    data: EventData | None = None
+    error: ErrorDetail | None = None
+
+
+class EventBatchResponse(ResponseModel):
+    results: list[BatchItemResult]
+    accepted: int = Field(description="Items answered 200, with points or not.")
+    failed: int
+
+
 class UserCreated(ResponseModel):
     message: str
     userId: str

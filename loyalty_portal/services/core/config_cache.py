@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from loyalty_portal.models import (
@@ -35,6 +35,7 @@ from loyalty_portal.models import (
     UserGroup,
 )
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import upsert_add
 
 T = TypeVar("T")
 
@@ -109,11 +110,15 @@ def _touches_config(session: Session) -> bool:
     )
 
 
-def _bump_on_change(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_DIRTY) or not _touches_config(session):
-        return
-    session.execute(update(ConfigVersion).values(version=ConfigVersion.version + 1))
+def _bump(session: DbSession) -> None:
+    # an upsert: a database whose row went missing (emptied tables) still invalidates
+    upsert_add(session, ConfigVersion.__table__, {"id": 1}, "version", 1)
     session.info[_DIRTY] = True
+
+
+def _bump_on_change(session: Session, _context: Any, _instances: Any) -> None:
+    if not session.info.get(_DIRTY) and _touches_config(session):
+        _bump(session)
 
 
 def _forget(session: Session, *_args: Any) -> None:
@@ -124,8 +129,7 @@ def _forget(session: Session, *_args: Any) -> None:
 def mark_changed(session: DbSession) -> None:
     """For changes made with Core statements (which no flush sees): bump the version now."""
     if not session.info.get(_DIRTY):
-        session.execute(update(ConfigVersion).values(version=ConfigVersion.version + 1))
-        session.info[_DIRTY] = True
+        _bump(session)
 
 
 def install() -> None:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty_portal.models import IdempotencyKey
 from loyalty_portal.services.core.errors import (
@@ -98,6 +99,73 @@ def replay(session: DbSession, principal: str, key: str, request_hash: str) -> R
     if record.state != "done":
         raise RequestInProgress()
     return Replay(record.response_status or 200, record.response_body or {})
+
+
+def claim_many(
+    session: DbSession, principal: str, keys: dict[str, str], now: datetime
+) -> tuple[set[str], dict[str, Replay | Exception]]:
+    """Claim many keys (key -> request hash) in this transaction, for a batch's items.
+
+    Returns the keys claimed (complete them with `complete_many` before commit) and, for
+    the rest, the stored answer to replay or the error (422 another request, 409 running).
+    A concurrent request with one of these keys waits for this transaction (PostgreSQL) or
+    runs before or after it (SQLite).
+    """
+    if not keys:
+        return set(), {}
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = IdempotencyKey.__table__
+    rows = [
+        {
+            "principal": principal,
+            "key": key,
+            "request_hash": keys[key],
+            "state": "in_progress",
+            "created_at": now,
+        }
+        for key in sorted(keys)
+    ]
+    claimed = set(
+        session.scalars(
+            module.insert(table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["principal", "key"])
+            .returning(table.c.key)
+        )
+    )
+    others: dict[str, Replay | Exception] = {}
+    for key in sorted(set(keys) - claimed):
+        try:
+            others[key] = replay(session, principal, key, keys[key])
+        except (IdempotencyKeyReused, RequestInProgress) as exc:
+            others[key] = exc
+    return claimed, others
+
+
+def complete_many(
+    session: DbSession,
+    principal: str,
+    answers: dict[str, tuple[int, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Store the answers of keys claimed by `claim_many` (one executemany)."""
+    if not answers:
+        return
+    table = IdempotencyKey.__table__
+    stmt = (
+        update(table)
+        .where(table.c.principal == principal, table.c.key == bindparam("k"))
+        .values(
+            state="done",
+            response_status=bindparam("s"),
+            response_body=bindparam("b"),
+            completed_at=now,
+        )
+    )
+    session.connection().execute(
+        stmt, [{"k": key, "s": status, "b": body} for key, (status, body) in answers.items()]
+    )
 
 
 def claim(

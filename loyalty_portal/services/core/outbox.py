@@ -29,8 +29,12 @@ def publish(
     now: datetime,
     *,
     endpoint_id: str | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Write one message of `message_type` in the caller's transaction (flush, no commit)."""
+    """Write one message of `message_type` in the caller's transaction (flush, no commit).
+
+    `flush=False` leaves the row to the caller's next flush (batch ingest writes its rows
+    together)."""
     message = OutboxMessage(
         public_id=new_message_id(),
         type=message_type,
@@ -39,7 +43,8 @@ def publish(
         endpoint_id=endpoint_id,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

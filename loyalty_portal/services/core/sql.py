@@ -25,6 +25,19 @@ def insert_ignore(
     return session.execute(stmt).scalar()
 
 
+def insert_many_ignore(
+    session: DbSession, table: Table, rows: list[dict[str, Any]], conflict: list[str]
+) -> list[Any]:
+    """One multi-row INSERT ... ON CONFLICT DO NOTHING (rows in the given order); the ids
+    of the rows it inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
+    return list(session.scalars(stmt.returning(table.c.id)))
+
+
 def upsert_add(
     session: DbSession, table: Table, keys: dict[str, Any], column: str, amount: int
 ) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from loyalty_portal.models import EventLog, Member, PendingAward
+from loyalty_portal.models import EventLog, LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
@@ -80,6 +80,67 @@ def record_event(
         program=program,
         known_completions=counts.completions,
     )
+    booking = book(
+        member,
+        rule,
+        ev,
+        now=now,
+        program=program,
+        source=source,
+        metadata=metadata,
+        amount=amount,
+        occurred_at=occurred_at,
+    )
+    session.add(booking.log)
+    session.flush()
+    booking.attach(session)
+    if booking.lot is not None:
+        lots.record_earned_days(session, booking.earned_days(program))
+        outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
+        earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
+        tiers.recompute(session, member, now, program.tier_window_days, earned_in_window=earned)
+    session.flush()
+    return EventOutcome(member=member, event=booking.log, evaluation=ev)
+
+
+@dataclass
+class Booking:
+    """What one judged event writes: its log row and the lot or pending award it earns.
+
+    Built in memory (the member's balance already moved) so that single events and batch
+    ingest book the same rows; `attach` adds the credit once the log has its id.
+    """
+
+    log: EventLog
+    lot: LedgerEntry | None = None
+    pending: PendingAward | None = None
+
+    def attach(self, session: DbSession) -> None:
+        for credit in (self.lot, self.pending):
+            if credit is not None:
+                credit.event_log_id = self.log.id
+                session.add(credit)
+
+    def earned_days(self, program: Program) -> dict[tuple[int, date], int]:
+        if self.lot is None:
+            return {}
+        day = self.lot.created_at.astimezone(program.timezone).date()
+        return {(self.lot.member_id, day): self.lot.delta}
+
+
+def book(
+    member: Member,
+    rule: RuleSnapshot,
+    ev: Evaluation,
+    *,
+    now: datetime,
+    program: Program,
+    source: str,
+    metadata: dict[str, Any],
+    amount: Any,
+    occurred_at: datetime | None,
+) -> Booking:
+    """The rows a judged event writes (the one place that says what an event books)."""
     log = EventLog(
         member_id=member.id,
         rule_id=rule.id,
@@ -92,28 +153,22 @@ def record_event(
         completed=ev.completes,
         reason=ev.reason,
         source=source[:64],
+        points=0,
+        pending_points=0,
     )
-    held = ev.points and ev.pending_days > 0
-    if held:
+    booking = Booking(log)
+    if ev.points and ev.pending_days > 0:
         log.pending_points, log.reason = ev.points, "pending"
-    else:
-        log.points = ev.points
-    session.add(log)
-    session.flush()
-    if held:
-        session.add(
-            PendingAward(
-                member_id=member.id,
-                event_log_id=log.id,
-                rule_id=rule.id,
-                points=ev.points,
-                available_at=now + timedelta(days=ev.pending_days),
-                created_at=now,
-            )
+        booking.pending = PendingAward(
+            member_id=member.id,
+            rule_id=rule.id,
+            points=ev.points,
+            available_at=now + timedelta(days=ev.pending_days),
+            created_at=now,
         )
     elif ev.points:
-        lots.add_lot(
-            session,
+        log.points = ev.points
+        booking.lot = lots.build_lot(
             member,
             ev.points,
             kind="earn",
@@ -121,16 +176,9 @@ def record_event(
             description=_describe(ev),
             now=now,
             expires_at=rule_lot_expiry(rule, now, program),
-            event_log_id=log.id,
             rule_id=rule.id,
         )
-        outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
-        earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
-        tiers.recompute(
-            session, member, now, program.tier_window_days, earned_in_window=earned
-        )
-    session.flush()
-    return EventOutcome(member=member, event=log, evaluation=ev)
+    return booking
 
 
 def lock_or_create(session: DbSession, user_id: str, now: datetime) -> Member:

@@ -5,8 +5,10 @@ Functions expect the member row locked (`locks.lock_member`); they flush, never 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
 from loyalty_portal.services.core.errors import ValidationFailed
@@ -31,6 +33,36 @@ def add_lot(
     **source: Any,
 ) -> LedgerEntry:
     """Credit `points` as a new lot (earn, refund or positive adjustment)."""
+    entry = build_lot(
+        member,
+        points,
+        kind=kind,
+        title=title,
+        now=now,
+        expires_at=expires_at,
+        description=description,
+        **source,
+    )
+    session.add(entry)
+    if kind == "earn":
+        _record_earned_day(session, member.id, now, points)
+    session.flush()
+    return entry
+
+
+def build_lot(
+    member: Member,
+    points: int,
+    *,
+    kind: str,
+    title: str,
+    now: datetime,
+    expires_at: datetime | None,
+    description: str = "",
+    **source: Any,
+) -> LedgerEntry:
+    """The lot and the member's new balance, in memory (batch ingest adds them in bulk);
+    the caller adds the entry and records the earned day (`earned_days`)."""
     if points <= 0:
         raise ValueError("a lot must add points")
     if max(member.balance, member.lifetime_points) + points > MAX_POINTS:
@@ -49,12 +81,9 @@ def add_lot(
         created_at=now,
         **source,
     )
-    session.add(entry)
     member.balance += points
     if kind == "earn":
         member.lifetime_points += points
-        _record_earned_day(session, member.id, now, points)
-    session.flush()
     return entry
 
 
@@ -62,4 +91,21 @@ def _record_earned_day(session: DbSession, member_id: int, at: datetime, points:
     day = at.astimezone(load_program(session).timezone).date()
     upsert_add(
         session, MemberPointsDay.__table__, {"member_id": member_id, "day": day}, "earned", points
+    )
+
+
+def record_earned_days(session: DbSession, earned: dict[tuple[int, date], int]) -> None:
+    """Add points to many members' days at once: one multi-row upsert."""
+    if not earned:
+        return
+    table = MemberPointsDay.__table__
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    rows = [{"member_id": m, "day": d, "earned": p} for (m, d), p in sorted(earned.items())]
+    stmt = module.insert(table).values(rows)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["member_id", "day"],
+            set_={"earned": table.c.earned + stmt.excluded.earned},
+        )
     )

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Connection, select, update
 
 from loyalty_portal.models import ApiKey
@@ -81,8 +82,7 @@ def _active_keys(session: DbSession) -> dict[str, KeyInfo]:
     return {r.key_hash: KeyInfo(r.id, r.name, tuple(r.scopes or ())) for r in rows}
 
 
-#: key id -> when this process last stamped its use (stamps are at most once a minute).
-_stamped: dict[int, datetime] = {}
+_STAMPS = "loyalty.api_key_stamps"  # app.extensions: key id -> when this app last stamped it
 
 
 def authenticate(session: DbSession, plain: str, now: datetime) -> KeyInfo | None:
@@ -93,11 +93,12 @@ def authenticate(session: DbSession, plain: str, now: datetime) -> KeyInfo | Non
 
 
 def needs_stamp(key: KeyInfo, now: datetime) -> bool:
-    """Whether to record the key's use now (at most once a minute per process)."""
-    last = _stamped.get(key.id)
+    """Whether to record the key's use now (at most once a minute per app instance)."""
+    stamped: dict[int, datetime] = current_app.extensions.setdefault(_STAMPS, {})
+    last = stamped.get(key.id)
     if last is not None and now - last < _TOUCH_EVERY:
         return False
-    _stamped[key.id] = now
+    stamped[key.id] = now
     return True
 
 

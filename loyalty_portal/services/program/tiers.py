@@ -55,7 +55,9 @@ def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[da
     return today - timedelta(days=window_days - 1), today
 
 
-def window_query(member_id: Any, now: datetime, window_days: int, tz: ZoneInfo) -> ScalarSelect[int]:
+def window_query(
+    member_id: Any, now: datetime, window_days: int, tz: ZoneInfo
+) -> ScalarSelect[int]:
     """Points earned in the trailing window of calendar days (at most one row a day);
     `member_id` may be a column, to correlate with a member query."""
     first, last = window_days_range(now, window_days, tz)

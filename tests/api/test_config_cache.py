@@ -1,0 +1,103 @@
+"""Configuration is cached per process, and a change made through any process is in force
+for the next request in every other one (issue 9). Two app instances on one database act
+as two workers: each has its own cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from loyalty_portal import create_app
+from loyalty_portal.extensions import db
+from loyalty_portal.models import EarningRule, Offer
+from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.members import api_keys
+from loyalty_portal.timeutil import utcnow
+from tests.api.conftest import error_code
+from tests.conftest import make_config
+from tests.factories import Factories
+
+
+@pytest.fixture
+def other(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """A second app instance (a second worker) on the same database."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("two processes sharing one database: PostgreSQL")
+    second = create_app(make_config(database_url, tmp_path / "other"))
+    yield second
+    with second.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _warm(app: Flask, headers: dict[str, str]) -> None:
+    """Fill the instance's cache: keys, rules, offers, settings."""
+    client = app.test_client()
+    assert client.get("/v1/user/ann/points", headers=headers).status_code == 200
+    event = {"eventId": "login", "userId": "ann"}
+    assert client.post("/v1/event", headers=headers, json=event).status_code == 200
+    assert client.get("/v1/user/ann/offer/coffee/redeemable", headers=headers).status_code == 200
+
+
+@pytest.fixture
+def world(make: Factories) -> dict[str, str]:
+    make.rule("login", points=10)
+    make.offer("coffee", cost=5, stock=10)
+    make.member("ann", balance=100)
+    _, plain = make.api_key()
+    return {"x-api-key": plain}
+
+
+def test_a_key_revoked_through_one_instance_is_refused_at_once_by_the_other(
+    app: Flask, other: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+    _warm(other, world)
+    with app.app_context():  # instance A revokes the key (as the admin area would)
+        key = api_keys.find(db.session, world["x-api-key"][:10])
+        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
+        db.session.commit()
+    refused = other.test_client().get("/v1/user/ann/points", headers=world)
+    assert refused.status_code == 401 and error_code(refused) == "unauthorized"
+
+
+def test_an_edited_rule_pays_its_new_points_in_the_other_instance(
+    app: Flask, other: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+    _warm(other, world)
+    with app.app_context():
+        rule = db.session.query(EarningRule).filter_by(event_id="login").one()
+        rule.points = 40
+        db.session.commit()
+    body = {"eventId": "login", "userId": "ann"}
+    answer = other.test_client().post("/v1/event", headers=world, json=body).get_json()
+    assert answer["data"]["points"] == 40
+
+
+def test_a_deactivated_offer_is_refused_by_the_other_instance(
+    app: Flask, other: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+    _warm(other, world)
+    with app.app_context():
+        db.session.get_one(Offer, "coffee").active = False
+        db.session.commit()
+    refused = other.test_client().post("/v1/user/ann/offer/coffee/redeem", headers=world, json={})
+    assert refused.status_code == 409 and error_code(refused) == "offer_not_available"
+
+
+def test_unchanged_configuration_is_not_read_again(
+    app: Flask, other: Flask, world: dict[str, str]
+):
+    """The cache does its job: a warm instance reads the version, not the key table."""
+    from tests.api.test_statement_budgets import executed
+
+    _warm(other, world)
+    with executed(other) as statements:
+        assert other.test_client().get("/v1/user/ann/points", headers=world).status_code == 200
+    assert not [s for s in statements if "FROM api_key" in s], statements
+    assert any("config_version" in s for s in statements)

@@ -1,0 +1,198 @@
+"""POST /v1/event/batch: per-item results and idempotency, and the same outcome as the same
+events sent one by one (issue 9)."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from loyalty_portal.extensions import db
+from loyalty_portal.models import EventLog, LedgerEntry, Member, PendingAward, Tier
+from tests.api.conftest import Api, error_code
+from tests.factories import Factories
+
+USERS = 25
+
+
+@pytest.fixture
+def program(make: Factories) -> None:
+    """Rules of every kind, caps per day and week, a user-group override, pending points,
+    expiring lots, and tiers whose multipliers change what later events earn."""
+    make.tier("Bronze", 0)
+    make.tier("Silver", 150, "1.5")
+    make.group("vip")
+    make.rule("login", points=10, cap_count=3, cap_period="day", overrides={"vip": 25})
+    make.rule(
+        "review",
+        type="CONDITIONAL",
+        points=20,
+        value_field="rating",
+        threshold=4,
+        cap_count=2,
+        cap_period="week",
+    )
+    make.rule(
+        "purchase",
+        type="TRANSACTION",
+        points_per_unit=1,
+        max_per_event=80,
+        expiry_policy="end_of_month",
+    )
+    make.rule("signup", points=5, pending_days=3)
+    make.member("p0", groups=["vip"])
+    make.member("b0", groups=["vip"])
+
+
+def _events(prefix: str, count: int = 500) -> list[dict[str, Any]]:
+    """The same random stream for any prefix: known and new users, every rule, bad items."""
+    rng = random.Random(9)
+    events = []
+    for _ in range(count):
+        user = f"{prefix}{rng.randrange(USERS)}"
+        kind = rng.choice(["login", "login", "review", "purchase", "purchase", "signup", "bad"])
+        if kind == "review":
+            event = {"eventId": "review", "userId": user, "metadata": {"rating": rng.randint(1, 5)}}
+        elif kind == "purchase":
+            event = {"eventId": "purchase", "userId": user, "amount": rng.randint(1, 120)}
+        elif kind == "bad":
+            event = rng.choice(
+                [
+                    {"eventId": "nope", "userId": user},
+                    {"eventId": "review", "userId": user},  # the rating is missing
+                    {"eventId": "login", "userId": user, "metadata": {"usergroup": ["ghost"]}},
+                ]
+            )
+        else:
+            event = {"eventId": kind, "userId": user}
+        events.append(event)
+    return events
+
+
+def _state(app: Flask, prefix: str) -> dict[str, Any]:
+    """Every member's balance, lots and event log, with the prefix taken off the userIds."""
+    with app.app_context():
+        ids = dict(
+            db.session.execute(
+                select(Member.id, Member.user_id).where(Member.user_id.like(f"{prefix}%"))
+            ).all()
+        )
+        name = {i: u.removeprefix(prefix) for i, u in ids.items()}
+        tiers = dict(db.session.execute(select(Tier.id, Tier.name)).all())
+        members = {
+            name[m.id]: (m.balance, m.lifetime_points, tiers.get(m.tier_id))
+            for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))
+        }
+        entries = sorted(
+            (name[e.member_id], e.kind, e.delta, e.remaining, e.expires_at, e.title, e.description)
+            for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.member_id.in_(ids)))
+        )
+        logs = [
+            (name[e.member_id], e.event_key, e.points, e.pending_points, e.reason, e.completed)
+            for e in db.session.scalars(
+                select(EventLog).where(EventLog.member_id.in_(ids)).order_by(EventLog.id)
+            )
+        ]
+        pending = sorted(
+            (name[p.member_id], p.points, p.status)
+            for p in db.session.scalars(
+                select(PendingAward).where(PendingAward.member_id.in_(ids))
+            )
+        )
+        db.session.rollback()
+    return {"members": members, "entries": entries, "logs": logs, "pending": pending}
+
+
+def _strip(data: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {**data, "userId": data["userId"].removeprefix(prefix)}
+
+
+def test_500_events_in_a_batch_equal_the_same_500_sent_one_by_one(
+    api: Api, app: Flask, program: None, runner: Any
+):
+    key = api.key("events")
+    singles = []
+    for event in _events("p"):
+        r = api.post("/v1/event", key, event)
+        singles.append((r.status_code, r.get_json()))
+    r = api.post("/v1/event/batch", key, {"events": _events("b")})
+    assert r.status_code == 200, r.get_json()
+    batch = r.get_json()
+    assert batch["accepted"] + batch["failed"] == 500
+    assert batch["accepted"] == sum(1 for status, _ in singles if status == 200)
+    for item, (status, single) in zip(batch["results"], singles, strict=True):
+        assert item["status"] == status, (item, single)
+        if status == 200:
+            assert _strip(item["data"], "b") == _strip(single["data"], "p")
+        else:
+            assert item["error"]["code"] == single["error"]["code"]
+    assert _state(app, "b") == _state(app, "p")
+    assert _state(app, "b")["pending"]  # the stream did reach every kind of outcome
+    assert any(tier == "Silver" for _, _, tier in _state(app, "b")["members"].values())
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+def test_items_stand_alone_and_a_bad_envelope_is_400(api: Api, program: None):
+    key = api.key("events")
+    r = api.post(
+        "/v1/event/batch",
+        key,
+        {"events": [{"eventId": "login", "userId": "x1"}, "not an event", {"userId": "x1"}]},
+    )
+    body = r.get_json()
+    assert r.status_code == 200 and (body["accepted"], body["failed"]) == (1, 2)
+    assert [i["status"] for i in body["results"]] == [200, 400, 400]
+    assert body["results"][0]["data"]["points"] == 10
+    for envelope in ({"events": []}, {"events": {}}, {"events": [{}] * 1001}, {}):
+        r = api.post("/v1/event/batch", key, envelope)
+        assert r.status_code == 400 and error_code(r) == "validation_error"
+
+
+def test_an_item_key_replays_its_first_result_across_batches_and_single_events(
+    api: Api, app: Flask, program: None
+):
+    key = api.key("events")
+    event = {"eventId": "login", "userId": "k1"}
+    first = api.post("/v1/event", {**key, "Idempotency-Key": "ev-1"}, event).get_json()
+    items = [
+        {**event, "idempotencyKey": "ev-1"},  # answered by the single event above
+        {**event, "idempotencyKey": "ev-2"},
+        {**event, "idempotencyKey": "ev-2"},  # a repeat inside the batch
+        {"eventId": "login", "userId": "k2", "idempotencyKey": "ev-1"},  # another body
+    ]
+    body = api.post("/v1/event/batch", key, {"events": items}).get_json()
+    results = body["results"]
+    assert results[0]["data"] == first["data"]
+    assert results[1]["data"] == results[2]["data"] and results[1]["data"]["balance"] == 20
+    assert results[3]["status"] == 422 and results[3]["error"]["code"] == "idempotency_key_reused"
+    again = api.post("/v1/event/batch", key, {"events": items[1:2]}).get_json()
+    assert again["results"][0]["data"] == results[1]["data"]
+    single = api.post("/v1/event", {**key, "Idempotency-Key": "ev-2"}, event)
+    assert single.headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        logs = db.session.scalars(select(EventLog.id).join(Member).where(Member.user_id == "k1"))
+        assert len(list(logs)) == 2
+
+
+def test_the_cli_imports_json_lines_and_sums_up_the_rejected_ones(
+    app: Flask, program: None, runner: Any, tmp_path: Any
+):
+    import json
+
+    lines = [json.dumps(e) for e in _events("c", 60)] + ["not json", '{"eventId": 5}', ""]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    bad = sum(1 for e in _events("c", 60) if e["eventId"] == "nope")
+    assert f"event_not_found: {bad}" in result.output
+    assert "invalid_json: 1" in result.output and "validation_error:" in result.output
+    state = _state(app, "c")
+    accepted = int(result.output.split(" events imported")[0].split()[-1].replace(",", ""))
+    assert len(state["logs"]) == accepted > 0
+    verify = runner.invoke(args=["ledger", "verify"])
+    assert verify.exit_code == 0, verify.output
