@@ -92,12 +92,13 @@ def create_member(
 
 
 def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
-    """The member with this userId, created if unknown (safe under concurrency)."""
+    """The member with this userId, created if unknown (safe under concurrency); one
+    created here (by an event, a token hand-off) gets the welcome bonus too."""
     member = find_member(session, user_id)
     if member is not None:
         return member
     validate_user_id(user_id)
-    insert_ignore(
+    new_id = insert_ignore(
         session,
         Member.__table__,
         {
@@ -109,7 +110,11 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
         },
         ["user_id"],
     )
-    return get_member(session, user_id)
+    if new_id is None:  # created meanwhile by a concurrent request
+        return get_member(session, user_id)
+    member = session.get_one(Member, new_id)
+    welcome_bonus.pay(session, member, now)
+    return member
 
 
 def join_groups(session: DbSession, member: Member, group_ids: list[str]) -> None:
