@@ -66,7 +66,7 @@ def reason_label(refusal: Refusal) -> str:
         return f"Limit reached ({data['limit']} per member)"
     if refusal.code == "offer_not_available":
         if data.get("valid_from"):
-            return f"Available from {fmt_date(data['valid_from'], '%-d %b')}"
+            return f"Available from {fmt_date(data['valid_from'])}"
         if data.get("valid_until"):
             return "This reward has ended"
     if refusal.code == "request_in_progress":

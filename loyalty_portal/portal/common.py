@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 
 from loyalty_portal.extensions import db
@@ -27,3 +28,17 @@ def friendly_name(member: Member, email: str | None) -> str | None:
     if len(first) >= 2 and first.isalpha():
         return first.capitalize()
     return None
+
+
+def initial(text: str, *, anywhere: bool = False) -> str:
+    """The first letter with its combining marks ("É", not half an emoji or a lone
+    regional indicator); "" if `text` starts with no letter (unless `anywhere`)."""
+    for start, char in enumerate(text):
+        if unicodedata.category(char).startswith("L"):
+            end = start + 1
+            while end < len(text) and unicodedata.category(text[end]).startswith("M"):
+                end += 1
+            return unicodedata.normalize("NFC", text[start:end]).upper()
+        if not anywhere:
+            break
+    return ""

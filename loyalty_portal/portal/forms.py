@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Form, HiddenField, IntegerField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
+from loyalty_portal.models.enums import LABELS, OfferType
 from loyalty_portal.services.ledger.history import PORTAL_TYPES
 from loyalty_portal.web.forms import day_in_range
 
@@ -72,7 +73,7 @@ class HistoryFilterForm(Form):
 
 
 SHOW_CHOICES = [("all", "All rewards"), ("affordable", "Within my points")]
-TYPE_CHOICES = [("", "Any type"), ("LOCAL", "In store"), ("ONLINE", "Online")]
+TYPE_CHOICES = [("", "Any type"), *((t.value, LABELS[t]) for t in OfferType)]
 
 
 class CatalogFilterForm(Form):

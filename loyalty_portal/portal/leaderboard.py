@@ -8,7 +8,7 @@ from flask import request
 
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import initial, settled_member
 from loyalty_portal.services.analytics import leaderboard
 from loyalty_portal.services.analytics.leaderboard import ALL_MEMBERS, TIMEFRAMES, Standing
 from loyalty_portal.timeutil import utcnow
@@ -30,7 +30,8 @@ def public_name(standing: Standing) -> str:
     if standing.username != standing.user_id:
         words = standing.username.split()
         if len(words) > 1:
-            return f"{words[0]} {words[-1][0]}."
+            letter = initial(words[-1])  # an emoji or a symbol gives no initial
+            return f"{words[0]} {letter}." if letter else words[0]
         return words[0] if words else "Member"
     tag = int(hashlib.sha256(standing.user_id.encode()).hexdigest()[:8], 16) % 10_000
     return f"Member #{tag:04d}"
@@ -50,7 +51,8 @@ def leaderboard_page() -> str:
     if timeframe not in TIMEFRAMES:
         timeframe = DEFAULT_TIMEFRAME
     win = leaderboard.window(now, program_zone(), timeframe=timeframe)
-    top = leaderboard.ranking(db.session, group_id, win, limit=TOP)
+    # Members who earned nothing in the window are no ranking, just a tie of zeros.
+    top = [s for s in leaderboard.ranking(db.session, group_id, win, limit=TOP) if s.points > 0]
     me = leaderboard.standing(db.session, member, group_id, win)
     return page_or_fragment(
         "portal/leaderboard.html",

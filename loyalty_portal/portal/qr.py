@@ -7,6 +7,7 @@ import segno
 from markupsafe import Markup
 
 from loyalty_portal.portal import bp
+from loyalty_portal.portal.common import initial
 
 
 def qr_svg(text: str, label: str) -> Markup:
@@ -20,3 +21,9 @@ def qr_svg(text: str, label: str) -> Markup:
 @bp.app_template_global("qr_svg")
 def _qr_svg(text: str, label: str) -> Markup:
     return qr_svg(text, label)
+
+
+@bp.app_template_filter("initial")
+def _initial(text: str) -> str:
+    """A card's placeholder letter: the title's first letter, whole."""
+    return initial(text, anywhere=True) or "★"

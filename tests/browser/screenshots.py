@@ -34,6 +34,8 @@ PAGES = [
     ("history", "/portal/history"),
     ("my-rewards", "/portal/coupons"),
     ("leaderboard", "/portal/leaderboard"),
+    ("ways-to-earn", "/portal/earn"),
+    ("tiers", "/portal/tiers"),
 ]
 VIEWPORTS = {"desktop": (1280, 900), "phone": (360, 780)}
 

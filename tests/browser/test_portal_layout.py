@@ -22,6 +22,8 @@ PAGES = [
     "/portal/history",
     "/portal/coupons",
     "/portal/leaderboard",
+    "/portal/earn",
+    "/portal/tiers",
 ]
 
 

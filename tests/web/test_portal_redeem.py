@@ -117,7 +117,7 @@ def _refusal_setup(make, reason):
     if reason == "not_yet":
         starts = utcnow() + timedelta(days=6)
         make.offer("x", title="Bike", cost=100, valid_from=starts)
-        return f"Available from {starts.day} {starts:%b}."
+        return f"Available from {starts.day} {starts:%b %Y}."  # one date format
     raise AssertionError(reason)
 
 

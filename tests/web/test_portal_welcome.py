@@ -180,3 +180,19 @@ def test_each_active_coupon_carries_its_qr_code(app, client, make):
     qr = html[html.index('data-testid="coupon-qr"') :]
     assert f"<title>QR code of coupon {code}</title>" in qr
     assert _svg_path(qr) == _svg_path(segno.make(code, error="m").svg_inline(scale=4, border=2))
+
+
+def test_a_member_first_seen_in_an_event_gets_the_welcome_bonus_and_base_tier(app, client, make):
+    make.tier("Bronze", 0)
+    make.rule("visit", points=10)
+    set_welcome_bonus(app, 25)
+    api = Api(client, make)
+    key = api.key()
+    assert api.post("/v1/event", key, {"eventId": "visit", "userId": "walk-in"}).status_code == 200
+    assert api.post("/v1/event", key, {"eventId": "visit", "userId": "walk-in"}).status_code == 200
+    body = api.get("/v1/user/walk-in", key).get_json()
+    assert body["points"] == 45  # paid once, on creation
+    titles = read(
+        app, lambda s: [e.title for e in s.scalars(select(LedgerEntry).order_by(LedgerEntry.id))]
+    )
+    assert titles.count("Welcome bonus") == 1

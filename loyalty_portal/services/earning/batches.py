@@ -22,7 +22,6 @@ from loyalty_portal.models import EventLog, Member, MemberPointsDay
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import DomainError, Forbidden
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.sql import insert_many_ignore
 from loyalty_portal.services.earning.evaluation import evaluate, find_rule
 from loyalty_portal.services.earning.events import Booking, EventOutcome, book
 from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
@@ -121,9 +120,14 @@ def record_batch(
         results[index] = ItemResult(EventOutcome(member, booking.log, ev), member.balance)
     _write(session, bookings, program)
     # as a single event that fails: a member created for items that all failed is not kept
-    unused = created - {b.log.member_id for b in bookings}
-    if unused:
+    used = {b.log.member_id for b in bookings}
+    if unused := created - used:
         session.execute(delete(Member).where(Member.id.in_(unused)))
+    # the others are welcomed as every new member is (after their earnings are written, so
+    # the tier the welcome bonus recomputes counts them too)
+    for member in by_user.values():
+        if member.id in created & used:
+            members.welcomed(session, member, now)
     return [r if r is not None else ItemResult() for r in results]
 
 
@@ -134,21 +138,13 @@ def _lock_members(
     settle those with something due. Returns them by userId, and the ids created."""
     if not user_ids:
         return {}, set()
-    created = insert_many_ignore(
-        session,
-        Member.__table__,
-        [
-            {"user_id": u, "balance": 0, "lifetime_points": 0, "created_at": now}
-            for u in user_ids
-        ],
-        ["user_id"],
-    )
+    created = members.create_members(session, user_ids, now)
     locked = locks.lock_members_for_change(session, now, user_ids)
     by_user = {
         m.member.user_id: settlement.settle(session, m.member, now) if m.due else m.member
         for m in locked
     }
-    return by_user, set(created)
+    return by_user, created
 
 
 @dataclass

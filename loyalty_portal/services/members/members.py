@@ -24,7 +24,7 @@ from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import UserExists, UserNotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.sql import insert_ignore
+from loyalty_portal.services.core.sql import insert_ignore, insert_many_ignore
 from loyalty_portal.services.ledger import expiry, locks, pending, spending
 from loyalty_portal.services.members import welcome_bonus
 
@@ -86,14 +86,13 @@ def create_member(
     if new_id is None:
         raise UserExists(f"User {user_id!r} already exists.")
     member = session.get_one(Member, new_id)
-    outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
-    if welcome:
-        welcome_bonus.pay(session, member, now)
+    welcomed(session, member, now, bonus=welcome)
     return member
 
 
 def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
-    """The member with this userId, created if unknown (safe under concurrency)."""
+    """The member with this userId, created if unknown (safe under concurrency); one
+    created here (by an event, a token hand-off) gets the welcome bonus too."""
     member = find_member(session, user_id)
     if member is not None:
         return member
@@ -110,10 +109,42 @@ def ensure_member(session: DbSession, user_id: str, now: datetime) -> Member:
         },
         ["user_id"],
     )
-    member = get_member(session, user_id)
-    if new_id is not None:
-        outbox.publish(session, MessageType.MEMBER_CREATED, outbox.member(member), now)
+    if new_id is None:  # created meanwhile by a concurrent request
+        return get_member(session, user_id)
+    member = session.get_one(Member, new_id)
+    welcomed(session, member, now)
     return member
+
+
+def create_members(session: DbSession, user_ids: list[str], now: datetime) -> set[int]:
+    """Create the members of these (valid) userIds that don't exist yet, in one insert
+    (batch ingest). Returns the new members' ids: the caller locks them, then passes each
+    to `welcomed`, as `create_member` does."""
+    created = insert_many_ignore(
+        session,
+        Member.__table__,
+        [
+            {
+                "user_id": u,
+                "balance": 0,
+                "lifetime_points": 0,
+                "tier_id": base_tier_id(),
+                "created_at": now,
+            }
+            for u in user_ids
+        ],
+        ["user_id"],
+    )
+    return set(created)
+
+
+def welcomed(session: DbSession, member: Member, now: datetime, *, bonus: bool = True) -> None:
+    """What every new member gets, whichever door made it: the `member.created` message
+    and, unless `bonus` is off (an import brings its own balances), the welcome bonus."""
+    data = outbox.member(member)
+    outbox.publish(session, MessageType.MEMBER_CREATED, data, now, flush=False)
+    if bonus:
+        welcome_bonus.pay(session, member, now)
 
 
 def join_groups(session: DbSession, member: Member, group_ids: list[str]) -> None:
