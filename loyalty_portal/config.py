@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "EXPIRY_DAYS": None,
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Bodies larger than this are refused (413) before anything reads them.
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # Proxy hops in front of the app (nginx, a load balancer): 0 trusts no X-Forwarded-*.
     "TRUSTED_PROXIES": 0,
     # Processes serving the app; unset: read from gunicorn's -w / WEB_CONCURRENCY.

@@ -81,7 +81,7 @@ def _rollback() -> None:
 
 def handle_http_error(exc: HTTPException) -> Any:
     original = getattr(exc, "original_exception", None)
-    if is_outage(original):  # e.g. the request's commit failed after the view
+    if isinstance(original, Exception) and is_outage(original):  # e.g. the commit failed
         return handle_unexpected(original)
     db.session.rollback()
     status = exc.code or 500

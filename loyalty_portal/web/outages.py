@@ -17,13 +17,16 @@ import threading
 import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, has_request_context, jsonify, render_template
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from loyalty_portal.services.core.errors import error_body
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+#: Set on `g` once a statement of the request has run: the database answered.
+REACHED_DATABASE = "_loyalty_reached_database"
 #: PostgreSQL states that mean a busy database, not an absent one.
 BUSY_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
 #: Shutdown, crash, "cannot connect now", and idle-session termination.
@@ -103,13 +106,22 @@ def outage_response(app: Flask, exc: BaseException, *, api: bool) -> Response:
 
 
 def note_recovery(response: Response) -> Response:
-    """After a success, end the outage episode (if one was going on)."""
+    """After a request whose statements reached the database, end the outage episode."""
     from flask import current_app
 
-    if response.status_code != 503 and request.endpoint != "static":
+    if g.get(REACHED_DATABASE) and response.status_code != 503:
         outage_log(current_app).succeeded()
     return response
 
 
-def register_outages(app: Flask) -> Any:
+def _reached_database(*_args: Any) -> None:
+    if has_request_context():
+        setattr(g, REACHED_DATABASE, True)
+
+
+def register_outages(app: Flask) -> None:
+    from loyalty_portal.extensions import db
+
     app.after_request(note_recovery)
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", _reached_database)

@@ -18,7 +18,7 @@ class RecordingArgs(ImmutableMultiDict[str, str]):
 
     asked: set[str] = set()
 
-    def get(self, key: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def get(self, key: str, *args: Any, **kwargs: Any) -> Any:
         RecordingArgs.asked.add(key)
         return super().get(key, *args, **kwargs)
 
@@ -30,7 +30,7 @@ class RecordingArgs(ImmutableMultiDict[str, str]):
         RecordingArgs.asked.add(str(key))
         return super().__contains__(key)
 
-    def getlist(self, key: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def getlist(self, key: str, *args: Any, **kwargs: Any) -> Any:
         RecordingArgs.asked.add(key)
         return super().getlist(key, *args, **kwargs)
 

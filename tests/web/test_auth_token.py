@@ -67,9 +67,7 @@ def test_json_token_and_an_existing_member(app, client, make):
 
 
 def test_a_same_site_next_page_is_followed(app, client):
-    response = client.post(
-        "/auth/token", data={"token": token_for(app), "next": "/portal/rewards"}
-    )
+    response = client.post("/auth/token", data={"token": token_for(app), "next": "/portal/rewards"})
     assert response.location == "/portal/rewards"
     token = token_for(app, jti="second")  # a token opens one session
     response = client.post("/auth/token", data={"token": token, "next": "https://evil.test/"})
