@@ -211,3 +211,17 @@ def test_healthz_reports_heartbeat_and_backlog(app, api, client, make, receiver)
     assert health["worker"]["secondsSinceHeartbeat"] is not None
     with app.app_context():
         assert db.session.scalars(select(OutboxMessage)).one().dispatched_at is not None
+
+
+def test_old_messages_are_purged_once_nothing_is_left_to_send(app, api, make, receiver):
+    subscribe(api, receiver.url)
+    make.member("old")
+    deliver(app)
+    make.member("new")  # written, not yet sent
+    with app.app_context():
+        later = utcnow() + timedelta(days=31)
+        assert deliveries.purge(db.session, later) == 1
+        db.session.commit()
+        left = db.session.scalars(select(OutboxMessage)).all()
+        assert [m.data["userId"] for m in left] == ["new"]
+        assert db.session.scalars(select(WebhookAttempt)).all() == []

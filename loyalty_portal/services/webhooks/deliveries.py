@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from loyalty_portal.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from loyalty_portal.models.enums import DeliveryStatus, EndpointStatus
@@ -231,3 +231,25 @@ def oldest_undelivered(session: DbSession) -> datetime | None:
     )
     found = [t for t in (waiting, pending) if t is not None]
     return min(found) if found else None
+
+
+def purge(session: DbSession, older_than: datetime) -> int:
+    """Forget messages dispatched before `older_than` with nothing left to send (their
+    deliveries and attempt log go with them). Returns the messages removed."""
+    waiting = exists().where(
+        WebhookDelivery.message_id == OutboxMessage.id,
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+    )
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.dispatched_at < older_than, ~waiting)
+            .limit(5000)
+        )
+    )
+    if ids:
+        attempts = select(WebhookDelivery.id).where(WebhookDelivery.message_id.in_(ids))
+        session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(attempts)))
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.message_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return len(ids)
