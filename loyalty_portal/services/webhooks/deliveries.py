@@ -169,30 +169,26 @@ def record(
     delivery.claimed_until = None
     endpoint = delivery.endpoint
     if reply.ok:
-        delivery.status, delivery.finished_at, delivery.next_attempt_at = (
-            DeliveryStatus.DELIVERED,
-            now,
-            None,
-        )
+        _finish(delivery, DeliveryStatus.DELIVERED, now)
         endpoint.failing_since = None
     else:
         if delivery.attempts > len(delays):
-            delivery.status, delivery.finished_at, delivery.next_attempt_at = (
-                DeliveryStatus.FAILED,
-                now,
-                None,
-            )
+            _finish(delivery, DeliveryStatus.FAILED, now)
         else:
             delivery.next_attempt_at = now + timedelta(seconds=delays[delivery.attempts - 1])
-        endpoint.failing_since = endpoint.failing_since or now
-        if endpoint.status == EndpointStatus.ACTIVE and now - endpoint.failing_since >= (
-            DISABLE_AFTER
-        ):
+        endpoint.failing_since = failing_since = endpoint.failing_since or now
+        if endpoint.status == EndpointStatus.ACTIVE and now - failing_since >= DISABLE_AFTER:
             endpoint.status = EndpointStatus.DISABLED
             endpoint.disabled_at = now
             endpoint.disabled_reason = "Every attempt failed for 3 days."
     session.flush()
     return delivery
+
+
+def _finish(delivery: WebhookDelivery, status: DeliveryStatus, now: datetime) -> None:
+    delivery.status = status
+    delivery.finished_at = now
+    delivery.next_attempt_at = None
 
 
 def replay(
