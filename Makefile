@@ -42,6 +42,7 @@ test: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/webhooks.py $(BENCH_WEBHOOK_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -82,7 +82,10 @@ DEFAULTS: dict[str, Any] = {
         "analytics_refresh": 300,
         "idempotency_purge": 3600,
         "mail_retry": 300,
+        "outbox_purge": 3600,
     },
+    # Delivered and failed webhook messages (and their attempt log) are kept this long.
+    "WEBHOOK_RETENTION_DAYS": 30,
 }
 
 

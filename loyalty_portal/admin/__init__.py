@@ -21,4 +21,5 @@ from loyalty_portal.admin.views import (  # noqa: E402,F401
     rules,
     settings,
     shops,
+    webhooks,
 )

@@ -21,6 +21,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from loyalty_portal.config import DEFAULTS
 from loyalty_portal.extensions import db
 from loyalty_portal.models import WorkerHeartbeat
 from loyalty_portal.timeutil import utcnow
@@ -35,12 +36,16 @@ class Worker:
         self.app = app
         self.stop = threading.Event()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"[:80]
-        intervals: dict[str, float] = dict(app.config["WORKER_INTERVALS"])
+        # A setting that names some jobs keeps the defaults of the others.
+        intervals: dict[str, float] = {
+            **DEFAULTS["WORKER_INTERVALS"],
+            **app.config["WORKER_INTERVALS"],
+        }
         names = only or list(JOBS)
         unknown = [n for n in names if n not in JOBS]
         if unknown:
             raise click.UsageError(f"Unknown job(s): {', '.join(unknown)}; use {', '.join(JOBS)}.")
-        self.intervals = {name: float(intervals.get(name, 60)) for name in names}
+        self.intervals = {name: float(intervals[name]) for name in names}
         self.next_run = dict.fromkeys(names, 0.0)
         self.started_at = utcnow()
         self.last_beat = 0.0

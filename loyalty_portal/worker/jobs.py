@@ -137,6 +137,13 @@ def purge_idempotency(stop: threading.Event) -> str:
     return f"removed {removed:,} idempotency records"
 
 
+def purge_outbox(stop: threading.Event) -> str:
+    days = int(current_app.config["WEBHOOK_RETENTION_DAYS"])
+    removed = deliveries.purge(db.session, utcnow() - timedelta(days=days))
+    db.session.commit()
+    return f"removed {removed:,} webhook messages older than {days} days"
+
+
 def send_mail(stop: threading.Event) -> str:
     sent, failed = deliver_unsent()
     return f"{sent} mails sent, {failed} not sent"
@@ -150,5 +157,6 @@ JOBS: dict[str, Job] = {
     "tier_recompute": recompute_tiers,
     "analytics_refresh": refresh_analytics,
     "idempotency_purge": purge_idempotency,
+    "outbox_purge": purge_outbox,
     "mail_retry": send_mail,
 }

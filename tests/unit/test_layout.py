@@ -7,7 +7,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "loyalty_portal"
 MAX_LINES = 300
-CONTEXTS = ("core", "program", "ledger", "members", "earning", "rewards", "analytics")
+CONTEXTS = (
+    "core",
+    "program",
+    "ledger",
+    "members",
+    "earning",
+    "rewards",
+    "analytics",
+    "webhooks",
+)
 DOORS = ("portal", "admin", "api", "auth")
 
 

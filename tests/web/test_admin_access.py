@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import EarningRule, Member, Tier
+from loyalty_portal.models import EarningRule, Member, Tier, WebhookDelivery
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.rewards import coupons, redeeming
+from loyalty_portal.services.webhooks import deliveries, endpoints
 from loyalty_portal.timeutil import utcnow
 
 
@@ -32,7 +33,19 @@ def program(app: Flask, make: Any) -> dict[str, str]:
         coupon = redeeming.redeem(
             db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann")
         )
+        hook = endpoints.create(
+            db.session,
+            "http://127.0.0.1:9/hooks",
+            ["*"],
+            actor=Actor.system("test"),
+            now=utcnow(),
+            allow_private=True,
+        )
+        endpoints.send_test(db.session, hook, actor=Actor.system("test"), now=utcnow())
+        deliveries.dispatch(db.session, utcnow())
         values = {
+            "endpoint_id": hook.id,
+            "delivery_id": str(db.session.query(WebhookDelivery.id).limit(1).scalar()),
             "offer_id": "coffee",
             "shop_id": "cafe",
             "group_id": "staff",

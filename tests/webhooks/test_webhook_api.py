@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import AuditLog, OutboxMessage
-from tests.api.conftest import error_code
+from tests.api.conftest import counted_queries, error_code
 
 
 def test_create_list_delete(api, receiver):
@@ -132,3 +132,19 @@ def test_fulfil_generates_a_code_and_needs_the_redeem_scope(api, make):
     assert r.status_code == 200 and r.get_json()["coupon"]["code"]
     missing = api.post("/v1/coupon/cp_nope/fulfil", api.key("redeem"), {})
     assert missing.status_code == 404 and error_code(missing) == "coupon_not_found"
+
+
+def test_the_outbox_adds_one_statement_to_an_earning_event(api, app, make):
+    make.member("ann")
+    make.rule("visit", points=10)
+    make.rule("review", type="CONDITIONAL", points=25, value_field="rating", threshold=4)
+    key = api.key("events")
+    api.post("/v1/event", key, {"eventId": "visit", "userId": "ann"})  # first tier check
+    with counted_queries(app) as statements:
+        r = api.post("/v1/event", key, {"eventId": "visit", "userId": "ann"})
+    assert r.status_code == 200 and r.get_json()["data"]["points"] == 10
+    assert len([s for s in statements if "outbox_message" in s]) == 1
+    with counted_queries(app) as statements:
+        body = {"eventId": "review", "userId": "ann", "metadata": {"rating": 1}}
+        api.post("/v1/event", key, body)
+    assert [s for s in statements if "outbox_message" in s] == []  # no points, no message

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 
 from loyalty_portal.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from loyalty_portal.models.enums import DeliveryStatus, EndpointStatus
@@ -169,30 +169,26 @@ def record(
     delivery.claimed_until = None
     endpoint = delivery.endpoint
     if reply.ok:
-        delivery.status, delivery.finished_at, delivery.next_attempt_at = (
-            DeliveryStatus.DELIVERED,
-            now,
-            None,
-        )
+        _finish(delivery, DeliveryStatus.DELIVERED, now)
         endpoint.failing_since = None
     else:
         if delivery.attempts > len(delays):
-            delivery.status, delivery.finished_at, delivery.next_attempt_at = (
-                DeliveryStatus.FAILED,
-                now,
-                None,
-            )
+            _finish(delivery, DeliveryStatus.FAILED, now)
         else:
             delivery.next_attempt_at = now + timedelta(seconds=delays[delivery.attempts - 1])
-        endpoint.failing_since = endpoint.failing_since or now
-        if endpoint.status == EndpointStatus.ACTIVE and now - endpoint.failing_since >= (
-            DISABLE_AFTER
-        ):
+        endpoint.failing_since = failing_since = endpoint.failing_since or now
+        if endpoint.status == EndpointStatus.ACTIVE and now - failing_since >= DISABLE_AFTER:
             endpoint.status = EndpointStatus.DISABLED
             endpoint.disabled_at = now
             endpoint.disabled_reason = "Every attempt failed for 3 days."
     session.flush()
     return delivery
+
+
+def _finish(delivery: WebhookDelivery, status: DeliveryStatus, now: datetime) -> None:
+    delivery.status = status
+    delivery.finished_at = now
+    delivery.next_attempt_at = None
 
 
 def replay(
@@ -231,3 +227,25 @@ def oldest_undelivered(session: DbSession) -> datetime | None:
     )
     found = [t for t in (waiting, pending) if t is not None]
     return min(found) if found else None
+
+
+def purge(session: DbSession, older_than: datetime) -> int:
+    """Forget messages dispatched before `older_than` with nothing left to send (their
+    deliveries and attempt log go with them). Returns the messages removed."""
+    waiting = exists().where(
+        WebhookDelivery.message_id == OutboxMessage.id,
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+    )
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.dispatched_at < older_than, ~waiting)
+            .limit(5000)
+        )
+    )
+    if ids:
+        attempts = select(WebhookDelivery.id).where(WebhookDelivery.message_id.in_(ids))
+        session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(attempts)))
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.message_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    return len(ids)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from loyalty_portal.models import WebhookEndpoint
-from loyalty_portal.models.enums import EndpointStatus, MessageType
+from loyalty_portal.models.enums import TEST_MESSAGE_TYPE, EndpointStatus, MessageType
 from loyalty_portal.services.core import audit, outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import ValidationFailed, WebhookNotFound
@@ -172,7 +172,7 @@ def send_test(session: DbSession, endpoint: WebhookEndpoint, *, actor: Actor, no
     """Queue a `webhook.test` message for this endpoint alone (the worker sends it)."""
     message = outbox.publish(
         session,
-        "webhook.test",
+        TEST_MESSAGE_TYPE,
         {"webhookId": endpoint.id, "message": "A test message from the loyalty program."},
         now,
         endpoint_id=endpoint.id,
