@@ -33,6 +33,8 @@ PATH_PARAMS = {
     "couponId": "coupon_id",
     "shopId": "shop_id",
     "projectId": "project_id",
+    "orderId": "order_key",
+    "holdId": "hold_id",
 }
 _PARAM = re.compile(r"\{(\w+)\}")
 _VERSION = re.compile(r"^/v[0-3]")

@@ -16,6 +16,7 @@ class EntryKind(StrEnum):
     EXPIRE = "expire"
     ADJUST = "adjust"
     REVERSE = "reverse"
+    PAYMENT = "payment"
 
 
 #: Entries that add points as a lot (spending consumes them).
@@ -46,6 +47,13 @@ class PendingStatus(StrEnum):
     PENDING = "pending"
     RELEASED = "released"
     CANCELLED = "cancelled"
+
+
+class HoldStatus(StrEnum):
+    HELD = "HELD"
+    CAPTURED = "CAPTURED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
 
 
 class OfferType(StrEnum):
@@ -126,6 +134,9 @@ LABELS: dict[str, str] = {
     Fulfilment.AUTO: "Code generated at once",
     Fulfilment.POOL: "Code from an uploaded pool",
     Fulfilment.MANUAL: "Fulfilled by staff",
+    HoldStatus.HELD: "Reserved",
+    HoldStatus.CAPTURED: "Paid",
+    HoldStatus.RELEASED: "Released",
 }
 
 

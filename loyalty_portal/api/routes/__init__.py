@@ -2,8 +2,10 @@
 
 from loyalty_portal.api.routes import (  # noqa: F401
     events,
+    holds,
     meta,
     offers,
+    orders,
     redemptions,
     social,
     users,

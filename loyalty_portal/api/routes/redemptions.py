@@ -17,6 +17,7 @@ from loyalty_portal.api.schemas.requests import (
 )
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Redemption
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.members import members
 from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.services.rewards import coupons as coupons_service
@@ -33,7 +34,7 @@ def _redeemed(call: Call, offer_id: str, metadata: dict[str, Any]) -> out.Redeem
         db.session, str(call.user_id), offer_id, now=call.now, actor=call.principal.actor, metadata=metadata
     )
     return out.RedeemResponse(
-        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+        coupon=serialize.coupon(coupon, call.now), points=spendable(coupon.member)
     )
 
 
@@ -135,5 +136,5 @@ def cancel_coupon(call: Call) -> out.RedeemResponse:
         reason=body.reason,
     )
     return out.RedeemResponse(
-        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+        coupon=serialize.coupon(coupon, call.now), points=spendable(coupon.member)
     )

@@ -10,7 +10,7 @@ from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import AdjustPointsBody, CreateUserBody, HistoryQuery
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
-from loyalty_portal.services.ledger import adjustments, history, pending, settlement
+from loyalty_portal.services.ledger import adjustments, history, settlement
 from loyalty_portal.services.members import members, summary
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
@@ -60,7 +60,7 @@ def get_user(call: Call) -> out.UserProfile:
     tier, following = progress.tier, progress.next_tier
     return out.UserProfile(
         userId=member.user_id,
-        points=standing.balance,
+        points=standing.spendable,
         lifetimePoints=member.lifetime_points,
         tier=out.TierRef(name=tier.name, multiplier=float(tier.multiplier)) if tier else None,
         nextTier=(
@@ -95,17 +95,19 @@ def delete_user(call: Call) -> out.Deleted:
     tag="Users",
     response=out.PointsResponse,
     errors=(404,),
-    summary="Balance, pending points and the next lots to expire",
+    summary="Spendable balance, pending, held and owed points, the next lots to expire",
 )
 def get_points(call: Call) -> out.PointsResponse:
     standing = summary.standing(db.session, str(call.user_id), call.now)
     expiring = summary.expiring_points(db.session, standing.member.id, call.now)
     return out.PointsResponse(
-        points=standing.balance,
+        points=standing.spendable,
         pendingPoints=standing.pending_points,
         expiringPoints=[
             out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at)) for e in expiring
         ],
+        heldPoints=standing.held_points,
+        pointsOwed=standing.points_owed,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from loyalty_portal.models import EventLog, Member, PendingAward
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning import orders
 from loyalty_portal.services.earning.evaluation import (
     Evaluation,
     completions_query,
@@ -53,12 +54,14 @@ def record_event(
     occurred_at: datetime | None = None,
     trusted: bool = False,
     join_groups: list[str] | None = None,
+    order_key: str | None = None,
 ) -> EventOutcome:
     """Log one event for `user_id` (created if unknown) and award what its rule gives.
 
     `trusted` is true for server-to-server callers (API keys, admins); a rule that
     requires an API key refuses everyone else. Completion caps are counted under the
     member's row lock, so concurrent events cannot both take the last completion.
+    `order_key`: the shop's orderId; its points are booked to that order, once per rule.
     """
     metadata = dict(metadata or {})
     rule = find_rule(session, event_id)
@@ -79,6 +82,11 @@ def record_event(
         program=program,
         known_completions=counts.completions,
     )
+    booking = (
+        orders.book_event_order(session, member, order_key, rule.id, now) if order_key else None
+    )
+    if booking is not None and booking.duplicate:
+        ev.points, ev.reason = 0, "duplicate_order"
     log = EventLog(
         member_id=member.id,
         rule_id=rule.id,
@@ -91,6 +99,7 @@ def record_event(
         completed=ev.completes,
         reason=ev.reason,
         source=source[:64],
+        order_id=booking.order.id if booking is not None and booking.order else None,
     )
     held = ev.points and ev.pending_days > 0
     if held:
@@ -98,6 +107,8 @@ def record_event(
     else:
         log.points = ev.points
     session.add(log)
+    if booking is not None and booking.order is not None:
+        orders.add_event_to_order(booking.order, rule.type, ev.value, ev.points)
     session.flush()
     if held:
         session.add(

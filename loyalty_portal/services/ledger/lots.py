@@ -16,6 +16,8 @@ from loyalty_portal.services.program.settings import load_program
 
 #: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
 MAX_POINTS = 2_147_483_647
+#: `source_note` of the entries that pay off points owed (see services/ledger/invariants).
+DEBT_REPAYMENT = "debt_repayment"
 
 
 def add_lot(
@@ -54,8 +56,30 @@ def add_lot(
     if kind == "earn":
         member.lifetime_points += points
         _record_earned_day(session, member.id, now, points)
+        if member.points_owed > 0:
+            _repay_debt(session, member, entry, now)
     session.flush()
     return entry
+
+
+def _repay_debt(session: DbSession, member: Member, lot: LedgerEntry, now: datetime) -> None:
+    """Points owed from refunded orders are paid first from new earnings: the lot is
+    booked in full (it counts for lifetime and tiers), a `reverse` entry takes the debt."""
+    repaid = min(member.points_owed, lot.delta)
+    lot.remaining = lot.delta - repaid
+    member.balance -= repaid
+    member.points_owed -= repaid
+    session.add(
+        LedgerEntry(
+            member_id=member.id,
+            kind="reverse",
+            delta=-repaid,
+            title="Points owed repaid",
+            description=f"{repaid:,} of “{lot.title}” paid off points owed for returned orders.",
+            created_at=now,
+            source_note=DEBT_REPAYMENT,
+        )
+    )
 
 
 def _record_earned_day(session: DbSession, member_id: int, at: datetime, points: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core.errors import UserNotFound
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.ledger import pending
+from loyalty_portal.services.ledger import hold_expiry, pending
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 
@@ -107,6 +107,13 @@ class Standing:
     balance: int
     pending_points: int  # not yet available
     earned_in_window: int | None  # points earned in the tier window (when asked for)
+    held_points: int = 0  # in holds still HELD at `now`
+    points_owed: int = 0
+
+    @property
+    def spendable(self) -> int:
+        """What can be spent now: the balance less the points on hold."""
+        return max(0, self.balance - self.held_points)
 
 
 def standing(
@@ -127,6 +134,7 @@ def standing(
         due_pending.scalar_subquery(),
         later_pending.scalar_subquery(),
         due_expired.scalar_subquery(),
+        hold_expiry.expired_held_query(Member.id, now),
     ]
     if with_window:
         program = load_program(session)
@@ -139,5 +147,6 @@ def standing(
     if row is None:
         raise UserNotFound(f"No user {user_id!r}.")
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
-    window = int(row[4]) + due if with_window else None
-    return Standing(member, member.balance + due - expired, later, window)
+    held = member.held_points - int(row[4])
+    window = int(row[5]) + due if with_window else None
+    return Standing(member, member.balance + due - expired, later, window, held, member.points_owed)
