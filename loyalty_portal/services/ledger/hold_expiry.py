@@ -63,7 +63,7 @@ def expired_held_query(member_id: Any, now: datetime) -> ScalarSelect[int]:
 
 
 def expire_all_due_holds(session: DbSession, now: datetime, *, batch: int = 500) -> int:
-    """Settle every member's expired holds. Idempotent. Returns the holds expired."""
+    """Settle every member's expired holds. Idempotent. Returns the members settled."""
     expired = 0
     while ids := _members_with_due_holds(session, now, batch):
         for member_id in ids:

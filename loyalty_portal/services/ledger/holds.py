@@ -87,6 +87,7 @@ def _locked_hold(
 ) -> tuple[PointsHold, Member]:
     """The hold and its member, locked and settled. `owner`: a member acting for itself
     sees only its own holds (another's is as unknown as a missing one)."""
+    holder = select(PointsHold.member_id).where(PointsHold.id == hold_id).scalar_subquery()
     stmt = (
         select(
             Member,
@@ -94,8 +95,7 @@ def _locked_hold(
             locks.due_lots_exist(now),
             locks.due_holds_exist(now),
         )
-        .join(PointsHold, PointsHold.member_id == Member.id)
-        .where(PointsHold.id == hold_id, Member.erased_at.is_(None))
+        .where(Member.id == holder, Member.erased_at.is_(None))
     )
     if owner is not None:
         stmt = stmt.where(Member.user_id == owner)
