@@ -36,6 +36,8 @@ PATH_EXAMPLES = {
     "shopId": "cafe",
     "couponId": "cp_0123456789abcdef",
     "projectId": "default",
+    "orderId": "1017",
+    "holdId": "hd_0123456789abcdef",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",

@@ -3,13 +3,8 @@ per rule, reversed cumulatively and exactly, spent points owed and repaid."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from loyalty_portal.extensions import db
-from loyalty_portal.models import Member
-from loyalty_portal.timeutil import utcnow
 from tests.api.conftest import Api, error_code
 
 
