@@ -28,7 +28,7 @@ def catalog_page(
     """One page of the catalog, cheapest first."""
     stmt = visible_offers_query(member, now)
     if affordable:
-        stmt = stmt.where(Offer.cost <= member.balance)
+        stmt = stmt.where(Offer.cost <= member.balance - member.held_points)
     if shop_id:
         stmt = stmt.where(Offer.shop_id == shop_id)
     if offer_type:
@@ -49,7 +49,7 @@ def affordable_candidates(
         visible_offers_query(member, now)
         .outerjoin(Tier, Tier.id == Offer.min_tier_id)
         .where(
-            Offer.cost <= member.balance,
+            Offer.cost <= member.balance - member.held_points,
             or_(Offer.valid_from.is_(None), Offer.valid_from <= now),
             or_(Offer.stock.is_(None), Offer.stock > 0),
             or_(Offer.min_tier_id.is_(None), Tier.threshold <= my_threshold),

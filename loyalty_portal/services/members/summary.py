@@ -32,6 +32,8 @@ class MemberSummary:
     tier: tiers.TierInfo | None
     next_tier: tiers.TierInfo | None
     points_to_next_tier: int
+    held_points: int = 0  # reserved by checkouts (holds), not spendable
+    points_owed: int = 0  # from returned orders, repaid from the next earnings
 
     @property
     def expiring_total(self) -> int:
@@ -80,18 +82,21 @@ def expiring_points(
 def member_summary(
     session: DbSession, member: Member, now: datetime, *, expiring_within_days: int | None = 30
 ) -> MemberSummary:
-    """A member's standing at `now` in a fixed handful of indexed queries."""
+    """A member's standing at `now` in a fixed handful of indexed queries (the member
+    settled at `now`: `balance` is what can be spent, held points apart)."""
     program = load_program(session)
     progress = tiers.progress(session, member, now, program.tier_window_days)
     return MemberSummary(
         member=member,
-        balance=member.balance,
+        balance=max(0, member.balance - member.held_points),
         pending_points=pending.pending_total(session, member.id),
         expiring=expiring_points(session, member.id, now, within_days=expiring_within_days),
         earned_in_window=progress.earned,
         tier=progress.tier,
         next_tier=progress.next_tier,
         points_to_next_tier=progress.points_needed,
+        held_points=member.held_points,
+        points_owed=member.points_owed,
     )
 
 
