@@ -140,3 +140,19 @@ def test_a_capture_runs_at_most_ten_statements(api: Api, app: Flask, key: dict[s
         )
     assert (response.get_json()["points"], response.get_json()["heldPoints"]) == (340, 0)
     assert len(statements) <= 10, _show(statements)
+
+
+def test_an_event_for_an_order_runs_at_most_ten_statements(
+    api: Api, app: Flask, key: dict[str, str]
+):
+    api.make.tier("Bronze", 0)
+    api.make.rule("purchase", type="TRANSACTION", points=None, points_per_unit=1)
+    api.make.member("orderer")
+    first = {"eventId": "purchase", "userId": "orderer", "amount": 10, "orderId": "o-1"}
+    assert api.post("/v1/event", key, first).status_code == 200
+    with executed(app) as statements:
+        response = api.post(
+            "/v1/event", {**key, "Idempotency-Key": "oe-2"}, {**first, "orderId": "o-2"}
+        )
+    assert response.get_json()["data"]["points"] == 10
+    assert len(statements) <= 10, _show(statements)

@@ -7,9 +7,9 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp, queries
-from loyalty_portal.admin.views.member_checkout import checkout_context
 from loyalty_portal.admin.forms.members import AdjustForm, EraseForm
 from loyalty_portal.admin.helpers import admin_actor, sort_order
+from loyalty_portal.admin.views.member_checkout import checkout_context
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
 from loyalty_portal.services.core.errors import InsufficientPoints, ValidationFailed

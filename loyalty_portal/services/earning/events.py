@@ -87,6 +87,9 @@ def record_event(
     )
     if booking is not None and booking.duplicate:
         ev.points, ev.reason = 0, "duplicate_order"
+    if booking is not None and booking.order is not None:
+        orders.add_event_to_order(booking.order, rule.type, ev.value, ev.points)
+        session.flush()  # the order's row (new or updated) before the event that names it
     log = EventLog(
         member_id=member.id,
         rule_id=rule.id,
@@ -107,8 +110,6 @@ def record_event(
     else:
         log.points = ev.points
     session.add(log)
-    if booking is not None and booking.order is not None:
-        orders.add_event_to_order(booking.order, rule.type, ev.value, ev.points)
     session.flush()
     if held:
         session.add(

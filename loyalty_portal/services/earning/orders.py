@@ -52,8 +52,8 @@ class OrderBooking:
 def book_event_order(
     session: DbSession, member: Member, order_key: str, rule_id: int, now: datetime
 ) -> OrderBooking:
-    """The member's order `order_key` (created now if new), unless this rule earned on it
-    already. Member must be locked."""
+    """The member's order `order_key` (a new one is added, not yet flushed), unless this
+    rule earned on it already. Member must be locked."""
     earned_before = (
         select(EventLog.id)
         .where(EventLog.order_id == ShopOrder.id, EventLog.rule_id == rule_id)
@@ -66,9 +66,16 @@ def book_event_order(
     ).first()
     if row is not None:
         return OrderBooking(None, True) if row[1] else OrderBooking(row[0], False)
-    order = ShopOrder(member_id=member.id, order_key=order_key, created_at=now)
+    order = ShopOrder(
+        member_id=member.id,
+        order_key=order_key,
+        value=Decimal(0),
+        refunded_amount=Decimal(0),
+        points_earned=0,
+        points_reversed=0,
+        created_at=now,
+    )
     session.add(order)
-    session.flush()
     return OrderBooking(order, False)
 
 
