@@ -15,7 +15,7 @@ from loyalty_portal.models.enums import ApiScope
 from loyalty_portal.services.core import idempotency
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import DomainError
-from loyalty_portal.services.ledger import expiry, pending
+from loyalty_portal.services.ledger import expiry, hold_expiry, pending
 from loyalty_portal.services.ledger.invariants import verify
 from loyalty_portal.services.members import accounts, api_keys
 from loyalty_portal.services.members.tokens import issue_member_token
@@ -168,13 +168,16 @@ def api_key_revoke(key: str) -> None:
 
 @points_cli.command("expire")
 def points_expire() -> None:
-    """Release due pending points, then expire every lot past its date. Idempotent."""
+    """Release due pending points, expire every lot past its date, settle expired holds.
+    Idempotent."""
     now = utcnow()
     released = pending.release_all_due(db.session, now, load_program(db.session))
     members, points = expiry.expire_all_due(db.session, now)
+    holds = hold_expiry.expire_all_due_holds(db.session, now)
     db.session.commit()
     click.echo(
-        f"Expired {points:,} points of {members:,} members; released {released:,} pending points."
+        f"Expired {points:,} points of {members:,} members; released {released:,} pending points; "
+        f"settled the expired holds of {holds:,} members."
     )
 
 

@@ -59,7 +59,7 @@ def postgres_database() -> Iterator[str]:
 
 
 def reset(engine: Engine) -> None:
-    """Empty every table (the schema and alembic_version stay)."""
+    """Empty every table (the schema, alembic_version and the config_version row stay)."""
     tables = [t.name for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -68,3 +68,6 @@ def reset(engine: Engine) -> None:
         else:
             for table in reversed(tables):
                 conn.execute(text(f'DELETE FROM "{table}"'))
+        # the migration's single config_version row: without it no change bumps the version
+        # and a later test's process cache would never see its own new rules and keys
+        conn.execute(text("INSERT INTO config_version (id, version) VALUES (1, 0)"))

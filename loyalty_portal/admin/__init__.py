@@ -15,6 +15,7 @@ from loyalty_portal.admin.views import (  # noqa: E402,F401
     data,
     fulfilment,
     keys,
+    member_checkout,
     members,
     offers,
     program,

@@ -39,6 +39,8 @@ PATH_EXAMPLES = {
     "couponId": "cp_0123456789abcdef",
     "projectId": "default",
     "webhookId": "wh_0123456789abcdef",
+    "orderId": "1017",
+    "holdId": "hd_0123456789abcdef",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",

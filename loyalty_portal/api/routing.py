@@ -34,6 +34,8 @@ PATH_PARAMS = {
     "shopId": "shop_id",
     "projectId": "project_id",
     "webhookId": "webhook_id",
+    "orderId": "order_key",
+    "holdId": "hold_id",
 }
 _PARAM = re.compile(r"\{(\w+)\}")
 _VERSION = re.compile(r"^/v[0-3]")

@@ -3,6 +3,7 @@
 from loyalty_portal.models.access import ApiKey, AuditLog, IdempotencyKey, UsedHandoffToken
 from loyalty_portal.models.base import Base
 from loyalty_portal.models.catalog import CouponCode, Offer, OfferUserGroup, Shop
+from loyalty_portal.models.checkout import OrderRefund, PointsHold, ShopOrder
 from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, RuleGroupOverride
 from loyalty_portal.models.ledger import LedgerEntry
 from loyalty_portal.models.mail import OutgoingMail
@@ -42,12 +43,15 @@ __all__ = [
     "Offer",
     "OfferUserGroup",
     "OutboxMessage",
+    "OrderRefund",
     "OutgoingMail",
     "PendingAward",
+    "PointsHold",
     "ProgramSettings",
     "Redemption",
     "RuleGroupOverride",
     "Shop",
+    "ShopOrder",
     "StatsDay",
     "StatsOfferDay",
     "StatsState",

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base, BigId
@@ -80,6 +80,15 @@ class EventLog(Base):
         Index("ix_event_log_caps", "member_id", "rule_id", "completed", "created_at"),
         Index("ix_event_log_member_time", "member_id", "created_at"),
         Index("ix_event_log_time", "created_at"),
+        # An order earns once per rule: a resent event is logged without the order.
+        Index(
+            "uq_event_log_order_rule",
+            "order_id",
+            "rule_id",
+            unique=True,
+            sqlite_where=text("order_id IS NOT NULL"),
+            postgresql_where=text("order_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -96,6 +105,9 @@ class EventLog(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     completed: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("shop_order.id", ondelete="SET NULL")
+    )
 
 
 class PendingAward(Base):

@@ -16,6 +16,7 @@ class EntryKind(StrEnum):
     EXPIRE = "expire"
     ADJUST = "adjust"
     REVERSE = "reverse"
+    PAYMENT = "payment"
 
 
 #: Entries that add points as a lot (spending consumes them).
@@ -46,6 +47,13 @@ class PendingStatus(StrEnum):
     PENDING = "pending"
     RELEASED = "released"
     CANCELLED = "cancelled"
+
+
+class HoldStatus(StrEnum):
+    HELD = "HELD"
+    CAPTURED = "CAPTURED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
 
 
 class OfferType(StrEnum):
@@ -163,6 +171,9 @@ LABELS: dict[str, str] = {
     DeliveryStatus.PENDING: "Pending",
     DeliveryStatus.DELIVERED: "Delivered",
     DeliveryStatus.FAILED: "Failed",
+    HoldStatus.HELD: "Reserved",
+    HoldStatus.CAPTURED: "Paid",
+    HoldStatus.RELEASED: "Released",
 }
 
 

@@ -71,6 +71,12 @@ class LedgerEntry(Base):
     actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     source_note: Mapped[str | None] = mapped_column(String(64))
+    order_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("shop_order.id", ondelete="SET NULL"), index=True
+    )
+    hold_id: Mapped[str | None] = mapped_column(
+        ForeignKey("points_hold.id", ondelete="SET NULL"), index=True
+    )
 
     @property
     def is_lot(self) -> bool:

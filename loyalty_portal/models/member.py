@@ -30,6 +30,10 @@ class Member(Base):
     display_name: Mapped[str | None] = mapped_column(String(120))
     balance: Mapped[int] = mapped_column(default=0)
     lifetime_points: Mapped[int] = mapped_column(default=0)
+    #: Reversed points that had been spent already; repaid first from the next earnings.
+    points_owed: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Points in holds that are HELD (an expired one counts until it is settled).
+    held_points: Mapped[int] = mapped_column(default=0, server_default="0")
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]

@@ -24,3 +24,5 @@ class MemberPointsDay(Base):
     )
     day: Mapped[date] = mapped_column(primary_key=True)
     earned: Mapped[int] = mapped_column(default=0)
+    #: Points of that day's orders reversed by refunds later (tiers count earned - reversed).
+    reversed: Mapped[int] = mapped_column(default=0, server_default="0")

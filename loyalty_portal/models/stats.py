@@ -21,7 +21,7 @@ class StatsDay(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     issued: Mapped[int] = mapped_column(BigInteger, default=0)  # earn entries
-    redeemed: Mapped[int] = mapped_column(BigInteger, default=0)  # -redeem entries
+    redeemed: Mapped[int] = mapped_column(BigInteger, default=0)  # -redeem and -payment entries
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     expired: Mapped[int] = mapped_column(BigInteger, default=0)  # -expire entries
     adjusted: Mapped[int] = mapped_column(BigInteger, default=0)  # adjust + reverse, net

@@ -46,6 +46,8 @@ HISTORY_TYPE_LABELS = {
     "refunded": "Refunded",
     "expired": "Expired",
     "adjusted": "Adjusted",
+    "returned": "Returned orders",
+    "paid": "Paid with points",
 }
 assert set(HISTORY_TYPE_LABELS) == set(PORTAL_TYPES)
 

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from loyalty_portal.models import EarningRule, Member, Offer, Shop, Tier
 from loyalty_portal.services.core.pages import Page, fetch_page
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.rewards.offers import visible_offers_query
 
 CATALOG_PAGE_SIZE = 24
@@ -27,10 +28,10 @@ def catalog_page(
     page: int = 1,
 ) -> Page[Offer]:
     """One page of the catalog, cheapest first; `affordable` keeps offers costing at most
-    `within` points (by default the member's balance)."""
+    `within` points (by default what the member can spend now)."""
     stmt = visible_offers_query(member, now)
     if affordable:
-        stmt = stmt.where(Offer.cost <= (member.balance if within is None else within))
+        stmt = stmt.where(Offer.cost <= (spendable(member) if within is None else within))
     if shop_id:
         stmt = stmt.where(Offer.shop_id == shop_id)
     if offer_type:
@@ -51,7 +52,7 @@ def affordable_candidates(
         visible_offers_query(member, now)
         .outerjoin(Tier, Tier.id == Offer.min_tier_id)
         .where(
-            Offer.cost <= member.balance,
+            Offer.cost <= member.balance - member.held_points,
             or_(Offer.valid_from.is_(None), Offer.valid_from <= now),
             or_(Offer.stock.is_(None), Offer.stock > 0),
             or_(Offer.min_tier_id.is_(None), Tier.threshold <= my_threshold),

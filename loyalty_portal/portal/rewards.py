@@ -31,6 +31,7 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import Conflict, RequestInProgress
 from loyalty_portal.services.core.idempotency import StoredRefusal, fingerprint
 from loyalty_portal.services.core.pages import Page
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.rewards import coupons, offers, redeeming
 from loyalty_portal.services.rewards.eligibility import Refusal, check_offer
 from loyalty_portal.timeutil import utcnow
@@ -145,7 +146,7 @@ def redeem(offer_id: str) -> Response | str:
         now=now,
         announcement=(
             f"Redeemed {coupon.offer.title} for {fmt_points(coupon.points)} points. "
-            f"Your balance is now {fmt_points(member.balance)} points."
+            f"Your balance is now {fmt_points(spendable(member))} points."
         ),
     )
 

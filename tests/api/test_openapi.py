@@ -35,6 +35,13 @@ API_MD_ROUTES = {
     ("get", "/v1/webhook"),
     ("delete", "/v1/webhook/{webhookId}"),
     ("post", "/v1/coupon/{couponId}/fulfil"),
+    # orders and holds ("Beyond the public API")
+    ("post", "/v1/order/{orderId}/refund"),
+    ("get", "/v1/order/{orderId}"),
+    ("post", "/v1/user/{userId}/points/hold"),
+    ("post", "/v1/hold/{holdId}/capture"),
+    ("post", "/v1/hold/{holdId}/release"),
+    ("get", "/v1/hold/{holdId}"),
     # legacy aliases
     ("post", "/v1/events"),
     ("post", "/v1/redeem"),

@@ -48,9 +48,14 @@ DOCUMENTED_REFUSALS: dict[tuple[str, str], set[str]] = {
     ("GET", "/v1/user/{userId}/rank"): {"groupId"},
     # 'from' after 'to'
     ("GET", "/v1/user/{userId}/history"): {"from"},
-    # the rule's value is missing or the user group is unknown
+    # an API key must name the order's user; the path's orderId has the orderId rule
+    ("GET", "/v1/order/{orderId}"): {"userId"},
+    ("POST", "/v1/order/{orderId}/refund"): {"orderId"},
+    # capture 1..held points
+    ("POST", "/v1/hold/{holdId}/capture"): {"points"},
+    # the rule's value is missing, the user group is unknown, metadata.orderId is malformed
 }
-EVENT_RULES = {"metadata.amount", "metadata.usergroup"}
+EVENT_RULES = {"metadata.amount", "metadata.usergroup", "metadata.orderId"}
 
 pytestmark = [
     pytest.mark.slow,

@@ -103,3 +103,60 @@ def test_redeeming_an_auto_code_offer_with_stock_runs_at_most_ten_statements_wit
     assert body["points"] == 400 and body["coupon"]["status"] == "ACTIVE"
     assert len(statements) <= 10, _show(statements)
     assert sum("outbox_message" in s for s in statements) == 1
+
+
+def test_a_partial_refund_runs_at_most_ten_statements(api: Api, app: Flask, key: dict[str, str]):
+    api.make.tier("Bronze", 0)
+    api.make.rule("purchase", type="TRANSACTION", points=None, points_per_unit=1)
+    event = {"eventId": "purchase", "userId": "returner", "amount": 100, "orderId": "o-1"}
+    assert api.post("/v1/event", key, event).status_code == 200
+    path = "/v1/order/o-1/refund"
+    assert api.post(path, key, {"userId": "returner", "amount": 10}).status_code == 200
+    with executed(app) as statements:
+        response = api.post(
+            path, {**key, "Idempotency-Key": "rf-2"}, {"userId": "returner", "amount": 20}
+        )
+    body = response.get_json()
+    assert (body["pointsReversed"], body["points"]) == (20, 70), body
+    assert len(statements) <= 10, _show(statements)
+
+
+def test_a_hold_runs_at_most_ten_statements(api: Api, app: Flask, key: dict[str, str]):
+    api.make.member("holder", balance=500)
+    path = "/v1/user/holder/points/hold"
+    assert api.post(path, key, {"points": 100}).status_code == 201
+    with executed(app) as statements:
+        response = api.post(path, {**key, "Idempotency-Key": "h-2"}, {"points": 100})
+    assert response.get_json()["points"] == 300
+    assert len(statements) <= 10, _show(statements)
+
+
+def test_a_capture_runs_at_most_ten_statements(api: Api, app: Flask, key: dict[str, str]):
+    api.make.member("payer", balance=500)
+    holds = [
+        api.post("/v1/user/payer/points/hold", key, {"points": 100}).get_json()["hold"]["holdId"]
+        for _ in range(2)
+    ]
+    assert api.post(f"/v1/hold/{holds[0]}/capture", key, {}).status_code == 200
+    with executed(app) as statements:
+        response = api.post(
+            f"/v1/hold/{holds[1]}/capture", {**key, "Idempotency-Key": "c-2"}, {"points": 60}
+        )
+    assert (response.get_json()["points"], response.get_json()["heldPoints"]) == (340, 0)
+    assert len(statements) <= 10, _show(statements)
+
+
+def test_an_event_for_an_order_runs_at_most_ten_statements(
+    api: Api, app: Flask, key: dict[str, str]
+):
+    api.make.tier("Bronze", 0)
+    api.make.rule("purchase", type="TRANSACTION", points=None, points_per_unit=1)
+    api.make.member("orderer")
+    first = {"eventId": "purchase", "userId": "orderer", "amount": 10, "orderId": "o-1"}
+    assert api.post("/v1/event", key, first).status_code == 200
+    with executed(app) as statements:
+        response = api.post(
+            "/v1/event", {**key, "Idempotency-Key": "oe-2"}, {**first, "orderId": "o-2"}
+        )
+    assert response.get_json()["data"]["points"] == 10
+    assert len(statements) <= 10, _show(statements)

@@ -1,5 +1,6 @@
-"""A stateful property test: random earn / redeem / cancel / adjust / expire / clock steps
-against a plain-Python model, with every ledger invariant checked after every step."""
+"""A stateful property test: random earn / redeem / cancel / adjust / expire / clock steps,
+order refunds and points holds (ledger_model_checkout) against a plain-Python model, with
+every ledger invariant checked after every step."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from loyalty_portal.services.members import members
 from loyalty_portal.services.rewards import coupons as coupons_service
 from loyalty_portal.services.rewards import redeeming
 from tests.database import reset
+from tests.unit.ledger_model_checkout import CheckoutSteps
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 USERS = ("ann", "bob")
@@ -56,6 +58,7 @@ class Model:
     coupons: list[tuple[str, str, str, int]] = field(default_factory=list)  # id, user, offer, cost
     cancelled: set[str] = field(default_factory=set)
     counter: int = 0
+    owed: dict[str, int] = field(default_factory=lambda: {u: 0 for u in USERS})
 
     def live(self, user: str) -> list[Lot]:
         lots = [
@@ -74,6 +77,12 @@ class Model:
         self.counter += 1
         self.lots[user].append(Lot(points, expires_at, self.counter))
 
+    def earn(self, user: str, points: int, expires_at: datetime | None) -> None:
+        """Earnings pay off points owed first (the lot keeps only the rest)."""
+        repaid = min(self.owed[user], points)
+        self.owed[user] -= repaid
+        self.add(user, points - repaid, expires_at)
+
     def spend(self, user: str, points: int) -> None:
         for lot in self.live(user):
             take = min(lot.remaining, points)
@@ -81,7 +90,7 @@ class Model:
             points -= take
 
 
-class LedgerMachine(RuleBasedStateMachine):
+class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
     app = None  # set by the test
 
     @initialize()
@@ -137,7 +146,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         self.session.commit()
         if amount:
-            self.model.add(user, amount, self.model.now + SHORT_LIFE)
+            self.model.earn(user, amount, self.model.now + SHORT_LIFE)
 
     @rule(user=st.sampled_from(USERS))
     def bonus(self, user: str) -> None:
@@ -150,7 +159,7 @@ class LedgerMachine(RuleBasedStateMachine):
             trusted=True,
         )
         self.session.commit()
-        self.model.add(user, 13, None)
+        self.model.earn(user, 13, None)
 
     @rule(user=st.sampled_from(USERS), offer_id=st.sampled_from(sorted(OFFERS)))
     def redeem(self, user: str, offer_id: str) -> None:
@@ -161,7 +170,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "out_of_stock"
         elif limit is not None and m.taken.get((user, offer_id), 0) >= limit:
             expected = "limit_reached"
-        elif m.balance(user) < cost:
+        elif self.spendable(user) < cost:
             expected = "insufficient_points"
         try:
             coupon = redeeming.redeem(
@@ -197,7 +206,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(user=st.sampled_from(USERS), delta=st.integers(-60, 60).filter(bool))
     def adjust(self, user: str, delta: int) -> None:
-        fits = self.model.balance(user) + delta >= 0
+        fits = self.spendable(user) + delta >= 0
         try:
             adjustments.adjust(
                 self.session,
@@ -253,7 +262,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         idempotency.complete(self.session, claimed.id, 200, {"ok": True}, self.model.now)
         self.session.commit()
-        self.model.add(user, 13, None)
+        self.model.earn(user, 13, None)
 
     # -- invariants --------------------------------------------------------------------
     @invariant()
@@ -286,6 +295,7 @@ class LedgerMachine(RuleBasedStateMachine):
             select(Redemption.id).where(Redemption.status != "CANCELLED")
         ).all()
         assert set(active) == {c[0] for c in self.model.coupons} - self.model.cancelled
+        self.check_checkout()
         self.session.rollback()
 
 

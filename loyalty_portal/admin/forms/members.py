@@ -1,10 +1,10 @@
-"""Forms for a member's page: manual adjustment and erasure."""
+"""Forms for a member's page: manual adjustment, order refunds and erasure."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class AdjustForm(FlaskForm):
@@ -17,6 +17,18 @@ class AdjustForm(FlaskForm):
         "Reason",
         validators=[DataRequired("A reason is required."), Length(max=500)],
         description="The member sees it in their history.",
+    )
+
+
+class RefundForm(FlaskForm):
+    amount = DecimalField(
+        "Amount refunded",
+        places=None,
+        validators=[Optional(), NumberRange(min=0.0001, message="More than zero.")],
+        description="Leave empty to refund the rest of the order.",
+    )
+    reason = StringField(
+        "Reason", validators=[Length(max=500)], description="The member sees it in their history."
     )
 
 

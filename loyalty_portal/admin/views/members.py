@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from loyalty_portal.admin import bp, queries
 from loyalty_portal.admin.forms.members import AdjustForm, EraseForm
 from loyalty_portal.admin.helpers import admin_actor, sort_order
+from loyalty_portal.admin.views.member_checkout import checkout_context
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
 from loyalty_portal.services.analytics import dashboard
@@ -53,6 +54,7 @@ def _member_page(member: Member, adjust_form: AdjustForm) -> str:
         events=paginate(db.session, queries.events_query(member.id), arg="epage", per_page=10),
         adjust_form=adjust_form,
         now=now,
+        **checkout_context(member, now),
     )
 
 

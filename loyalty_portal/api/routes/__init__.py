@@ -3,8 +3,10 @@
 from loyalty_portal.api.routes import (  # noqa: F401
     event_batch,
     events,
+    holds,
     meta,
     offers,
+    orders,
     redemptions,
     social,
     users,

@@ -24,7 +24,7 @@ from loyalty_portal.services.core.errors import (
     ValidationFailed,
     domain_error_body,
 )
-from loyalty_portal.services.earning import batches
+from loyalty_portal.services.earning import batches, orders
 
 KEY_FIELD = "idempotencyKey"
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -114,6 +114,7 @@ def _item(body: EventBody) -> batches.BatchItem:
         amount=body.amount,
         occurred_at=parse_timestamp(body.timestamp),
         join_groups=groups_of(metadata),
+        order_key=orders.event_order_key(body.orderId, metadata),
     )
 
 

@@ -10,8 +10,9 @@ from loyalty_portal.api.schemas.responses import EventData, EventResponse
 from loyalty_portal.api.schemas.types import parse_timestamp
 from loyalty_portal.extensions import db
 from loyalty_portal.services.core.errors import ValidationFailed
-from loyalty_portal.services.earning import events
+from loyalty_portal.services.earning import events, orders
 from loyalty_portal.services.earning.events import EventOutcome
+from loyalty_portal.services.ledger.spending import spendable
 
 GROUPS_FIELD = "usergroup"
 
@@ -28,7 +29,9 @@ GROUPS_FIELD = "usergroup"
     summary="Log an event and award points by its earning rule",
     description="An unknown user is created by their first event. `metadata.usergroup` "
     "adds the user to those groups (API keys only). A rule that requires an API key "
-    "refuses member tokens with 403.",
+    "refuses member tokens with 403. `orderId` (or `metadata.orderId`) books the points "
+    "to that order; a second event of the same rule for the order earns nothing "
+    "(`reason` `duplicate_order`).",
 )
 def log_event(call: Call) -> EventResponse:
     body: EventBody = call.body
@@ -45,11 +48,12 @@ def log_event(call: Call) -> EventResponse:
         occurred_at=parse_timestamp(body.timestamp),
         trusted=principal.is_api_key,
         join_groups=groups_of(metadata) if principal.is_api_key else None,
+        order_key=orders.event_order_key(body.orderId, metadata),
     )
     return EventResponse(
         statusCode=200,
         message="Event logged",
-        data=event_data(outcome, metadata, outcome.member.balance),
+        data=event_data(outcome, metadata, spendable(outcome.member)),
     )
 
 

@@ -16,6 +16,7 @@ from loyalty_portal.api.schemas.requests import (
     UseCouponBody,
 )
 from loyalty_portal.extensions import db
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.members import members
 from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.services.rewards import coupons as coupons_service
@@ -41,7 +42,7 @@ def _redeemed(
         expected_points=expected_points,
     )
     return out.RedeemResponse(
-        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+        coupon=serialize.coupon(coupon, call.now), points=spendable(coupon.member)
     )
 
 
@@ -139,5 +140,5 @@ def cancel_coupon(call: Call) -> out.RedeemResponse:
         reason=body.reason,
     )
     return out.RedeemResponse(
-        coupon=serialize.coupon(coupon, call.now), points=coupon.member.balance
+        coupon=serialize.coupon(coupon, call.now), points=spendable(coupon.member)
     )

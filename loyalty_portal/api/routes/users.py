@@ -60,7 +60,7 @@ def get_user(call: Call) -> out.UserProfile:
     tier, following = progress.tier, progress.next_tier
     return out.UserProfile(
         userId=member.user_id,
-        points=standing.balance,
+        points=standing.spendable,
         lifetimePoints=member.lifetime_points,
         tier=out.TierRef(name=tier.name, multiplier=float(tier.multiplier)) if tier else None,
         nextTier=(
@@ -96,17 +96,19 @@ def delete_user(call: Call) -> out.Deleted:
     tag="Users",
     response=out.PointsResponse,
     errors=(404,),
-    summary="Balance, pending points and the next lots to expire",
+    summary="Spendable balance, pending, held and owed points, the next lots to expire",
 )
 def get_points(call: Call) -> out.PointsResponse:
     standing = summary.standing(db.session, str(call.user_id), call.now)
     expiring = summary.expiring_points(db.session, standing.member.id, call.now)
     return out.PointsResponse(
-        points=standing.balance,
+        points=standing.spendable,
         pendingPoints=standing.pending_points,
         expiringPoints=[
             out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at)) for e in expiring
         ],
+        heldPoints=standing.held_points,
+        pointsOwed=standing.points_owed,
     )
 
 

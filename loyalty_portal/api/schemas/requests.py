@@ -19,6 +19,7 @@ from loyalty_portal.api.schemas.types import (
     USER_ID_ALIASES,
     GroupId,
     Metadata,
+    OrderId,
     QueryModel,
     RequestModel,
     ShortText,
@@ -53,6 +54,11 @@ class EventBody(RequestModel):
         None, description="The value for CONDITIONAL and TRANSACTION rules."
     )
     timestamp: Timestamp | None = Field(None, description="When it happened: epoch ms or ISO.")
+    orderId: OrderId | None = Field(
+        None,
+        description="The shop's order (or `metadata.orderId`): points are booked to it, "
+        "once per rule (a resent event earns nothing: `duplicate_order`).",
+    )
 
     _iso = field_validator("timestamp")(check_iso_timestamp)
 
@@ -198,7 +204,7 @@ Limit = Annotated[int, Field(ge=1, le=100)]
 Offset = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
-_TYPE = r"\s*(event|redemption|refund|expire|adjust)\s*"
+_TYPE = r"\s*(event|redemption|refund|expire|adjust|reverse|payment)\s*"
 TYPES_PATTERN = rf"^({_TYPE}(,{_TYPE})*)?$"
 
 
@@ -208,7 +214,8 @@ class HistoryQuery(QueryModel):
     from_: date | None = Field(None, alias="from", description="First day (program zone).")
     to: date | None = Field(None, description="Last day, inclusive (program zone).")
     types: Annotated[str, StringConstraints(max_length=100, pattern=TYPES_PATTERN)] | None = Field(
-        None, description="Comma list of event, redemption, refund, expire, adjust."
+        None,
+        description="Comma list of event, redemption, refund, expire, adjust, reverse, payment.",
     )
     lang: Annotated[str, StringConstraints(max_length=16)] | None = None
 

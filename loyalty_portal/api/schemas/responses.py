@@ -113,9 +113,11 @@ class ExpiringLot(ResponseModel):
 
 
 class PointsResponse(ResponseModel):
-    points: int
+    points: int = Field(description="What can be spent now (held points excluded).")
     pendingPoints: int
     expiringPoints: list[ExpiringLot]
+    heldPoints: int = Field(description="Points reserved by holds that are HELD.")
+    pointsOwed: int = Field(description="Reversed points to be repaid from the next earnings.")
 
 
 class HistoryItem(ResponseModel):
@@ -123,7 +125,7 @@ class HistoryItem(ResponseModel):
     title: str
     description: str
     points: int = Field(description="Signed change of the balance.")
-    type: Literal["event", "redemption", "refund", "expire", "adjust"]
+    type: Literal["event", "redemption", "refund", "expire", "adjust", "reverse", "payment"]
     timestamp: EpochMs
     image: str | None
 

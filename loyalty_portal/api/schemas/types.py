@@ -37,6 +37,9 @@ UserId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.@:+\-]+$")
 ]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+OrderId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-.:#]+$")
+]
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_NUMBER, le=MAX_NUMBER)]
 MetaText = Annotated[str, StringConstraints(max_length=500)]
 MetaKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]

@@ -101,7 +101,7 @@ def compute_day(session: DbSession, day: date, tz: ZoneInfo, now: datetime) -> N
         return sum(int(kinds.get(n) or 0) for n in names)
 
     row = session.get(StatsDay, day) or StatsDay(day=day)
-    row.issued, row.redeemed = total("earn"), -total("redeem")
+    row.issued, row.redeemed = total("earn"), -total("redeem", "payment")  # payments: holds
     row.refunded, row.expired = total("refund"), -total("expire")
     row.adjusted = total("adjust", "reverse")
     row.net = sum(int(v or 0) for v in kinds.values())

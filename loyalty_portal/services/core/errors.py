@@ -63,6 +63,16 @@ class CouponNotFound(NotFound):
     default_message = "No such coupon."
 
 
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    default_message = "No such order for this user."
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    default_message = "No such hold."
+
+
 class UserExists(DomainError):
     code = "user_exists"
     default_message = "A user with this userId already exists."
@@ -81,6 +91,21 @@ class CouponNotActive(Conflict):
 class InsufficientPoints(Conflict):
     code = "insufficient_points"
     default_message = "Not enough points."
+
+
+class RefundExceedsOrder(Conflict):
+    code = "refund_exceeds_order"
+    default_message = "The refund is more than what is left of the order."
+
+
+class HoldNotActive(Conflict):
+    code = "hold_not_active"
+    default_message = "This hold is no longer held."
+
+
+class HoldExpired(HoldNotActive):
+    code = "hold_expired"
+    default_message = "This hold expired."
 
 
 class RedemptionRefused(Conflict):

@@ -22,10 +22,12 @@ from loyalty_portal.models import EventLog, Member, MemberPointsDay
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import DomainError, Forbidden
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning import orders
 from loyalty_portal.services.earning.evaluation import evaluate, find_rule
 from loyalty_portal.services.earning.events import Booking, EventOutcome, book
 from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
 from loyalty_portal.services.ledger import locks, lots, settlement
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import Program, load_program
@@ -40,6 +42,7 @@ class BatchItem:
     amount: Any = None
     occurred_at: datetime | None = None
     join_groups: list[str] | None = None
+    order_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def record_batch(
                 program=program,
                 known_completions=counts.completions[(member.id, rule.id)] if capped else None,
             )
+            order_id = orders.apply_order(session, member, rule, ev, item.order_key, now)
             booking = book(
                 member,
                 rule,
@@ -97,6 +101,7 @@ def record_batch(
                 metadata=dict(item.metadata),
                 amount=item.amount,
                 occurred_at=item.occurred_at,
+                order_id=order_id,
             )
         except DomainError as exc:
             results[index] = ItemResult(error=exc)
@@ -117,7 +122,8 @@ def record_batch(
         if booking.lot is not None:
             data = outbox.earned(member, ev.points, rule)
             outbox.publish(session, "points.earned", data, now, flush=False)
-        results[index] = ItemResult(EventOutcome(member, booking.log, ev), member.balance)
+        outcome = EventOutcome(member, booking.log, ev)
+        results[index] = ItemResult(outcome, spendable(member))
     _write(session, bookings, program)
     # as a single event that fails: a member created for items that all failed is not kept
     used = {b.log.member_id for b in bookings}

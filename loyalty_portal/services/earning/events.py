@@ -13,6 +13,7 @@ from loyalty_portal.models import EventLog, LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning import orders
 from loyalty_portal.services.earning.evaluation import (
     Evaluation,
     completions_query,
@@ -54,12 +55,14 @@ def record_event(
     occurred_at: datetime | None = None,
     trusted: bool = False,
     join_groups: list[str] | None = None,
+    order_key: str | None = None,
 ) -> EventOutcome:
     """Log one event for `user_id` (created if unknown) and award what its rule gives.
 
     `trusted` is true for server-to-server callers (API keys, admins); a rule that
     requires an API key refuses everyone else. Completion caps are counted under the
     member's row lock, so concurrent events cannot both take the last completion.
+    `order_key`: the shop's orderId; its points are booked to that order, once per rule.
     """
     metadata = dict(metadata or {})
     rule = find_rule(session, event_id)
@@ -80,6 +83,7 @@ def record_event(
         program=program,
         known_completions=counts.completions,
     )
+    order_id = orders.apply_order(session, member, rule, ev, order_key, now)
     booking = book(
         member,
         rule,
@@ -90,6 +94,7 @@ def record_event(
         metadata=metadata,
         amount=amount,
         occurred_at=occurred_at,
+        order_id=order_id,
     )
     session.add(booking.log)
     session.flush()
@@ -114,12 +119,15 @@ class Booking:
     log: EventLog
     lot: LedgerEntry | None = None
     pending: PendingAward | None = None
+    repayment: LedgerEntry | None = None  # of points owed, from the lot (lots.repay_debt)
 
     def attach(self, session: DbSession) -> None:
         for credit in (self.lot, self.pending):
             if credit is not None:
                 credit.event_log_id = self.log.id
                 session.add(credit)
+        if self.repayment is not None:
+            session.add(self.repayment)
 
     def earned_days(self, program: Program) -> dict[tuple[int, date], int]:
         if self.lot is None:
@@ -139,6 +147,7 @@ def book(
     metadata: dict[str, Any],
     amount: Any,
     occurred_at: datetime | None,
+    order_id: int | None = None,
 ) -> Booking:
     """The rows a judged event writes (the one place that says what an event books)."""
     log = EventLog(
@@ -155,6 +164,7 @@ def book(
         source=source[:64],
         points=0,
         pending_points=0,
+        order_id=order_id,
     )
     booking = Booking(log)
     if ev.points and ev.pending_days > 0:
@@ -178,6 +188,7 @@ def book(
             expires_at=rule_lot_expiry(rule, now, program),
             rule_id=rule.id,
         )
+        booking.repayment = lots.repay_debt(member, booking.lot, now)
     return booking
 
 

@@ -21,20 +21,24 @@ from loyalty_portal.services.core.validation import check_days
 from loyalty_portal.timeutil import local_midnight
 
 #: Portal filter names -> entry kinds.
-PORTAL_TYPES = {
+PORTAL_TYPES: dict[str, tuple[str, ...]] = {
     "earned": ("earn",),
     "redeemed": ("redeem",),
     "refunded": ("refund",),
     "expired": ("expire",),
-    "adjusted": ("adjust", "reverse"),
+    "adjusted": ("adjust",),
+    "returned": ("reverse",),
+    "paid": ("payment",),
 }
 #: API `types` names -> entry kinds (API.md), and each kind's API type.
-API_TYPES = {
+API_TYPES: dict[str, tuple[str, ...]] = {
     "event": ("earn",),
     "redemption": ("redeem",),
     "refund": ("refund",),
     "expire": ("expire",),
-    "adjust": ("adjust", "reverse"),
+    "adjust": ("adjust",),
+    "reverse": ("reverse",),
+    "payment": ("payment",),
 }
 KIND_TO_API_TYPE = {kind: name for name, kinds in API_TYPES.items() for kind in kinds}
 

@@ -15,6 +15,7 @@ from loyalty_portal.models import (
 )
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.ledger.checkout_invariants import checkout_invariants
 
 
 def verify(session: DbSession) -> list[str]:
@@ -27,6 +28,7 @@ def verify(session: DbSession) -> list[str]:
     problems += _entries(session)
     problems += _idempotency(session)
     problems += _rollups(session)
+    problems += checkout_invariants(session)
     return problems
 
 

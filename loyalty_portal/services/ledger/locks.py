@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Exists, select
 
-from loyalty_portal.models import LedgerEntry, Member, PendingAward
+from loyalty_portal.models import LedgerEntry, Member, PendingAward, PointsHold
 from loyalty_portal.services.core.session import DbSession
 
 
@@ -35,7 +35,7 @@ def lock_member(session: DbSession, member_id: int) -> Member:
 @dataclass(frozen=True)
 class LockedMember:
     member: Member
-    due: bool  # pending points to release or lots to expire before anything else
+    due: bool  # pending points to release, lots or holds to expire before anything else
 
 
 def due_pending_exists(now: datetime) -> Exists:
@@ -62,6 +62,18 @@ def due_lots_exist(now: datetime) -> Exists:
     )
 
 
+def due_holds_exist(now: datetime) -> Exists:
+    return (
+        select(PointsHold.id)
+        .where(
+            PointsHold.member_id == Member.id,
+            PointsHold.status == "HELD",
+            PointsHold.expires_at <= now,
+        )
+        .exists()
+    )
+
+
 def lock_member_for_change(
     session: DbSession, now: datetime, *, user_id: str | None = None, member_id: int | None = None
 ) -> LockedMember | None:
@@ -70,6 +82,7 @@ def lock_member_for_change(
         Member,
         due_pending_exists(now).label("due_pending"),
         due_lots_exist(now).label("due_lots"),
+        due_holds_exist(now).label("due_holds"),
     )
     if user_id is not None:
         stmt = stmt.where(Member.user_id == user_id, Member.erased_at.is_(None))
@@ -79,7 +92,7 @@ def lock_member_for_change(
     ).first()
     if row is None:
         return None
-    return LockedMember(row[0], bool(row[1]) or bool(row[2]))
+    return LockedMember(row[0], bool(row[1]) or bool(row[2]) or bool(row[3]))
 
 
 def lock_members_for_change(
@@ -92,10 +105,11 @@ def lock_members_for_change(
             Member,
             due_pending_exists(now).label("due_pending"),
             due_lots_exist(now).label("due_lots"),
+            due_holds_exist(now).label("due_holds"),
         )
         .where(Member.user_id.in_(user_ids), Member.erased_at.is_(None))
         .order_by(Member.id)
         .with_for_update(of=Member)
         .execution_options(populate_existing=True)
     ).all()
-    return [LockedMember(row[0], bool(row[1]) or bool(row[2])) for row in rows]
+    return [LockedMember(row[0], any(row[1:])) for row in rows]

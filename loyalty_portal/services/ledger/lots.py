@@ -18,6 +18,8 @@ from loyalty_portal.services.program.settings import load_program
 
 #: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
 MAX_POINTS = 2_147_483_647
+#: `source_note` of the entries that pay off points owed (see services/ledger/invariants).
+DEBT_REPAYMENT = "debt_repayment"
 
 
 def add_lot(
@@ -46,6 +48,8 @@ def add_lot(
     session.add(entry)
     if kind == "earn":
         _record_earned_day(session, member.id, now, points)
+        if repayment := repay_debt(member, entry, now):
+            session.add(repayment)
     session.flush()
     return entry
 
@@ -85,6 +89,27 @@ def build_lot(
     if kind == "earn":
         member.lifetime_points += points
     return entry
+
+
+def repay_debt(member: Member, lot: LedgerEntry, now: datetime) -> LedgerEntry | None:
+    """Points owed from refunded orders are paid first from new earnings: the earned lot is
+    booked in full (it counts for lifetime and tiers), and the returned `reverse` entry
+    (for the caller to add) takes the debt. In memory, so batch ingest books it too."""
+    if member.points_owed <= 0 or lot.kind != "earn":
+        return None
+    repaid = min(member.points_owed, lot.delta)
+    lot.remaining = lot.delta - repaid
+    member.balance -= repaid
+    member.points_owed -= repaid
+    return LedgerEntry(
+        member_id=member.id,
+        kind="reverse",
+        delta=-repaid,
+        title="Points owed repaid",
+        description=f"{repaid:,} of “{lot.title}” paid off points owed for returned orders.",
+        created_at=now,
+        source_note=DEBT_REPAYMENT,
+    )
 
 
 def _record_earned_day(session: DbSession, member_id: int, at: datetime, points: int) -> None:

@@ -17,6 +17,11 @@ from loyalty_portal.services.core.sql import rowcount
 from loyalty_portal.services.ledger.expiry import expire_due_lots
 
 
+def spendable(member: Member) -> int:
+    """What the member can spend now: the balance less the points held for checkouts."""
+    return max(0, member.balance - member.held_points)
+
+
 def spend(
     session: DbSession,
     member: Member,
@@ -29,7 +34,8 @@ def spend(
     expire_first: bool = True,
     **source: Any,
 ) -> LedgerEntry:
-    """Debit `points`, consuming the live lots that expire first. Never below zero.
+    """Debit `points`, consuming the live lots that expire first. Never below zero,
+    never into points that a hold reserved.
 
     `expire_first=False`: the caller settled the member under this lock already.
     """
@@ -37,10 +43,11 @@ def spend(
         raise ValueError("spending must take points")
     if expire_first:
         expire_due_lots(session, member, now)
-    if member.balance < points:
+    available = spendable(member)
+    if available < points:
         raise InsufficientPoints(
-            f"{points:,} points needed, {member.balance:,} available.",
-            missing_points=points - member.balance,
+            f"{points:,} points needed, {available:,} available.",
+            missing_points=points - available,
         )
     _consume_lots(session, member, points, now)
     entry = LedgerEntry(

@@ -15,6 +15,7 @@ from loyalty_portal.models import (
     LedgerEntry,
     Member,
     MemberUserGroup,
+    PointsHold,
     Redemption,
     Tier,
     UserGroup,
@@ -175,6 +176,12 @@ def erase(session: DbSession, member: Member, actor: Actor, now: datetime) -> No
     user_id = member.user_id
     pending.cancel_all(session, member.id, now)
     expiry.expire_due_lots(session, member, now)
+    session.execute(  # open holds end with the account (no entry: the points never left)
+        update(PointsHold)
+        .where(PointsHold.member_id == member.id, PointsHold.status == "HELD")
+        .values(status="RELEASED", settled_at=now, hold_metadata={})
+    )
+    member.held_points = 0
     if member.balance > 0:
         spending.spend(
             session,

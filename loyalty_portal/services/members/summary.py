@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core.errors import UserNotFound
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.ledger import pending
+from loyalty_portal.services.ledger import hold_expiry, pending
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 
@@ -32,6 +32,8 @@ class MemberSummary:
     tier: tiers.TierInfo | None
     next_tier: tiers.TierInfo | None
     points_to_next_tier: int
+    held_points: int = 0  # reserved by checkouts (holds), not spendable
+    points_owed: int = 0  # from returned orders, repaid from the next earnings
 
     @property
     def expiring_total(self) -> int:
@@ -80,18 +82,21 @@ def expiring_points(
 def member_summary(
     session: DbSession, member: Member, now: datetime, *, expiring_within_days: int | None = 30
 ) -> MemberSummary:
-    """A member's standing at `now` in a fixed handful of indexed queries."""
+    """A member's standing at `now` in a fixed handful of indexed queries (the member
+    settled at `now`: `balance` is what can be spent, held points apart)."""
     program = load_program(session)
     progress = tiers.progress(session, member, now, program.tier_window_days)
     return MemberSummary(
         member=member,
-        balance=member.balance,
+        balance=max(0, member.balance - member.held_points),
         pending_points=pending.pending_total(session, member.id),
         expiring=expiring_points(session, member.id, now, within_days=expiring_within_days),
         earned_in_window=progress.earned,
         tier=progress.tier,
         next_tier=progress.next_tier,
         points_to_next_tier=progress.points_needed,
+        held_points=member.held_points,
+        points_owed=member.points_owed,
     )
 
 
@@ -107,6 +112,13 @@ class Standing:
     balance: int
     pending_points: int  # not yet available
     earned_in_window: int | None  # points earned in the tier window (when asked for)
+    held_points: int = 0  # in holds still HELD at `now`
+    points_owed: int = 0
+
+    @property
+    def spendable(self) -> int:
+        """What can be spent now: the balance less the points on hold."""
+        return max(0, self.balance - self.held_points)
 
 
 def standing(
@@ -127,6 +139,7 @@ def standing(
         due_pending.scalar_subquery(),
         later_pending.scalar_subquery(),
         due_expired.scalar_subquery(),
+        hold_expiry.expired_held_query(Member.id, now),
     ]
     if with_window:
         program = load_program(session)
@@ -139,5 +152,6 @@ def standing(
     if row is None:
         raise UserNotFound(f"No user {user_id!r}.")
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
-    window = int(row[4]) + due if with_window else None
-    return Standing(member, member.balance + due - expired, later, window)
+    held = member.held_points - int(row[4])
+    window = int(row[5]) + due if with_window else None
+    return Standing(member, member.balance + due - expired, later, window, held, member.points_owed)

@@ -58,11 +58,11 @@ def window_days_range(now: datetime, window_days: int, tz: ZoneInfo) -> tuple[da
 def window_query(
     member_id: Any, now: datetime, window_days: int, tz: ZoneInfo
 ) -> ScalarSelect[int]:
-    """Points earned in the trailing window of calendar days (at most one row a day);
-    `member_id` may be a column, to correlate with a member query."""
+    """Points earned in the trailing window of calendar days (at most one row a day), net
+    of refunded orders' reversals; `member_id` may be a column, to correlate."""
     first, last = window_days_range(now, window_days, tz)
     return (
-        select(func.coalesce(func.sum(MemberPointsDay.earned), 0))
+        select(func.coalesce(func.sum(MemberPointsDay.earned - MemberPointsDay.reversed), 0))
         .where(
             MemberPointsDay.member_id == member_id,
             MemberPointsDay.day >= first,
@@ -162,7 +162,10 @@ def recompute_all(session: DbSession, now: datetime, window_days: int) -> int:
     first, last = window_days_range(now, window_days, load_program(session).timezone)
     earned = dict(
         session.execute(
-            select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned))
+            select(
+                MemberPointsDay.member_id,
+                func.sum(MemberPointsDay.earned - MemberPointsDay.reversed),
+            )
             .where(MemberPointsDay.day >= first, MemberPointsDay.day <= last)
             .group_by(MemberPointsDay.member_id)
         ).all()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.rewards.offer_terms import OfferTerms
 
 #: Redemptions that count against a per-member limit.
@@ -127,7 +128,7 @@ def check_offers(
     free = free_codes_by_offer(session, pooled)
     return {
         offer.id: availability_refusal(offer, member, now)
-        or counted_refusal(offer, member.balance, taken.get(offer.id, 0), free.get(offer.id, 0))
+        or counted_refusal(offer, spendable(member), taken.get(offer.id, 0), free.get(offer.id, 0))
         for offer in offers
     }
 

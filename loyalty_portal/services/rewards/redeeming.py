@@ -15,7 +15,7 @@ from loyalty_portal.services.core.errors import RedemptionRefused, UserNotFound
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger.locks import lock_member_for_change
 from loyalty_portal.services.ledger.settlement import settle
-from loyalty_portal.services.ledger.spending import spend
+from loyalty_portal.services.ledger.spending import spend, spendable
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.services.rewards import codes, coupons
 from loyalty_portal.services.rewards.eligibility import (
@@ -80,7 +80,7 @@ def redeem(
     if offer.limit_per_member is not None:
         taken = redemptions_by_offer(session, locked.id, [offer.id]).get(offer.id, 0)
     # Stock was reserved above and a pool code is claimed below, both atomically.
-    if refusal := limit_or_balance_refusal(offer, locked.balance, taken):
+    if refusal := limit_or_balance_refusal(offer, spendable(locked), taken):
         raise _refuse(refusal)
 
     program = load_program(session)
