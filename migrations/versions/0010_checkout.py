@@ -2,7 +2,7 @@
 points holds (pay with points at checkout) and the `payment` entry kind
 
 Revision ID: 0010_checkout
-Revises: 0005_config_version
+Revises: 0009_webhooks
 Create Date: 2026-12-02 01:17:50.035721
 
 """
@@ -14,7 +14,7 @@ import loyalty_portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0010_checkout'
-down_revision = '0005_config_version'
+down_revision = '0009_webhooks'
 branch_labels = None
 depends_on = None
 
