@@ -17,7 +17,9 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from loyalty_portal.models import EventLog, Member, OrderRefund, PendingAward, ShopOrder
+from loyalty_portal.models.enums import MessageType
 from loyalty_portal.models.rollup import MemberPointsDay
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import OrderNotFound, RefundExceedsOrder
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import upsert_add
@@ -130,6 +132,17 @@ def refund_order(
         created_at=now,
     )
     session.add(refund)
+    if reversing:
+        data = outbox.points(
+            member,
+            -debited,
+            orderId=order.order_key,
+            pointsReversed=reversing,
+            pendingCancelled=cancelled,
+            pointsOwed=member.points_owed,
+            reason=reason,
+        )
+        outbox.publish(session, MessageType.POINTS_REVERSED, data, now, flush=False)
     session.flush()
     return RefundOutcome(order, member, refund)
 

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from loyalty_portal.models import Member, PointsHold
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import (
     HoldExpired,
     HoldNotActive,
@@ -142,6 +144,10 @@ def capture(
             hold_id=hold.id,
             source_note="hold_capture",
         )
+        data = outbox.points(
+            member, -taken, holdId=hold.id, orderId=hold.order_key, capturedPoints=taken
+        )
+        outbox.publish(session, MessageType.HOLD_CAPTURED, data, now, flush=False)
     return hold, member
 
 
