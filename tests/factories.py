@@ -185,6 +185,19 @@ class Factories:
 
         return self._build(build)
 
+    def campaign(self, title: str, starts_at: datetime, ends_at: datetime, **fields: Any) -> Any:
+        """A campaign through the service (`multiplier` as text, `bonus_points`, ...)."""
+        from loyalty_portal.services.program import campaigns
+
+        if "multiplier" in fields and fields["multiplier"] is not None:
+            fields["multiplier"] = Decimal(str(fields["multiplier"]))
+        data = campaigns.CampaignInput(title=title, starts_at=starts_at, ends_at=ends_at, **fields)
+        return self._build(
+            lambda s: campaigns.save_campaign(
+                s, None, data, actor=Actor.system("test"), now=utcnow()
+            )
+        )
+
     def shop(self, shop_id: str | None = None, **fields: Any) -> Shop:
         values = {"name": "Test shop", **fields}
         return self._build(lambda s: _add(s, Shop(id=shop_id or f"shop{next(_seq)}", **values)))

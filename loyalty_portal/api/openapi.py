@@ -36,6 +36,7 @@ PATH_EXAMPLES = {
     "shopId": "cafe",
     "couponId": "cp_0123456789abcdef",
     "projectId": "default",
+    "campaignId": "cmp_0123456789ab",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",

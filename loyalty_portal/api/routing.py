@@ -33,6 +33,7 @@ PATH_PARAMS = {
     "couponId": "coupon_id",
     "shopId": "shop_id",
     "projectId": "project_id",
+    "campaignId": "campaign_id",
 }
 _PARAM = re.compile(r"\{(\w+)\}")
 _VERSION = re.compile(r"^/v[0-3]")

@@ -96,6 +96,10 @@ class EventLog(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     completed: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(String(64))
+    #: The campaign that raised this event's points (None: the rule's own).
+    campaign_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
 
 
 class PendingAward(Base):

@@ -109,6 +109,7 @@ class ApiScope(StrEnum):
     USERS = "users"
     REDEEM = "redeem"
     READ = "read"
+    PROGRAM = "program"
 
 
 #: What people read for each value (templates use the `label` filter).

@@ -30,6 +30,11 @@ API_MD_ROUTES = {
     ("get", "/v1/user/{userId}/rank"),
     ("post", "/v1/user/{userId}/points"),
     ("post", "/v1/coupon/{couponId}/cancel"),
+    # growth (API.md "Referrals" and "Campaigns")
+    ("post", "/v1/event/preview"),
+    ("post", "/v1/campaign"),
+    ("get", "/v1/campaign"),
+    ("delete", "/v1/campaign/{campaignId}"),
     # legacy aliases
     ("post", "/v1/events"),
     ("post", "/v1/redeem"),

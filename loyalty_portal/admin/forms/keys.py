@@ -14,6 +14,7 @@ SCOPE_LABELS = {
     "users": "users: create, update and erase users",
     "redeem": "redeem: redeem offers and use coupons",
     "read": "read: read users, history, offers and coupons",
+    "program": "program: manage campaigns",
 }
 
 

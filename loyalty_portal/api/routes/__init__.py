@@ -1,6 +1,7 @@
 """The /v1 routes, one module per resource; importing them registers them."""
 
 from loyalty_portal.api.routes import (  # noqa: F401
+    campaigns,
     events,
     meta,
     offers,

@@ -91,6 +91,7 @@ def record_event(
         completed=ev.completes,
         reason=ev.reason,
         source=source[:64],
+        campaign_id=ev.campaign.id if ev.campaign else None,
     )
     held = ev.points and ev.pending_days > 0
     if held:
@@ -116,7 +117,7 @@ def record_event(
             member,
             ev.points,
             kind="earn",
-            title=rule.title,
+            title=earned_title(ev),
             description=_describe(ev),
             now=now,
             expires_at=rule_lot_expiry(rule, now, program),
@@ -169,6 +170,13 @@ def counts_under_lock(
         int(row["completions"]) if "completions" in row else None,
         int(row["earned"]) if "earned" in row else None,
     )
+
+
+def earned_title(ev: Evaluation) -> str:
+    """The history title: the rule's, with the campaign that raised the points."""
+    if ev.campaign is None:
+        return ev.rule.title
+    return f"{ev.rule.title} · {ev.campaign.title}"
 
 
 def _describe(ev: Evaluation) -> str:
