@@ -95,6 +95,10 @@ def find_rule(session: DbSession, event_id: str) -> RuleSnapshot:
     return rule
 
 
+def all_rules(session: DbSession) -> list[RuleSnapshot]:
+    return list(config_cache.cached(session, "rules", _load_rules).values())
+
+
 def rule_by_id(session: DbSession, rule_id: int) -> RuleSnapshot | None:
     rules = config_cache.cached(session, "rules", _load_rules).values()
     return next((r for r in rules if r.id == rule_id), None)

@@ -61,9 +61,13 @@ class CampaignSnapshot:
     def matches(
         self, event_id: str, now: datetime, tier: TierInfo | None, groups: Callable[[], set[str]]
     ) -> bool:
-        if self.status(now) is not CampaignStatus.ACTIVE:
-            return False
         if self.event_ids is not None and event_id not in self.event_ids:
+            return False
+        return self.open_to(now, tier, groups)
+
+    def open_to(self, now: datetime, tier: TierInfo | None, groups: Callable[[], set[str]]) -> bool:
+        """Active now, and the member's tier and groups qualify (whatever the rule)."""
+        if self.status(now) is not CampaignStatus.ACTIVE:
             return False
         if self.min_tier_threshold is not None and (
             tier is None or tier.threshold < self.min_tier_threshold
@@ -104,6 +108,13 @@ def all_campaigns(session: DbSession) -> tuple[CampaignSnapshot, ...]:
 
 def active_campaigns(session: DbSession, now: datetime) -> list[CampaignSnapshot]:
     return [c for c in all_campaigns(session) if c.status(now) is CampaignStatus.ACTIVE]
+
+
+def open_to(
+    session: DbSession, now: datetime, tier: TierInfo | None, groups: set[str]
+) -> list[CampaignSnapshot]:
+    """Campaigns active now whose groups and minimum tier this member meets (any rule)."""
+    return [c for c in active_campaigns(session, now) if c.open_to(now, tier, lambda: groups)]
 
 
 def best_campaign(
