@@ -212,3 +212,18 @@ def _add(session: Session, obj: T) -> T:
     session.add(obj)
     session.flush()
     return obj
+
+
+def growth_settings(app: Flask, **fields: Any) -> None:
+    """Store the referral / birthday settings through the service (the test's app)."""
+    from loyalty_portal.services.program.growth_settings import GrowthProgram, save_growth
+
+    def build(session: Session) -> None:
+        save_growth(session, GrowthProgram(**fields), actor=Actor.system("test"), now=utcnow())
+        session.commit()
+
+    if has_app_context():
+        build(db.session)
+        return
+    with app.app_context():
+        build(db.session)

@@ -35,6 +35,7 @@ API_MD_ROUTES = {
     ("post", "/v1/campaign"),
     ("get", "/v1/campaign"),
     ("delete", "/v1/campaign/{campaignId}"),
+    ("get", "/v1/user/{userId}/referral"),
     # legacy aliases
     ("post", "/v1/events"),
     ("post", "/v1/redeem"),

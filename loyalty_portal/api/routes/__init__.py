@@ -6,6 +6,7 @@ from loyalty_portal.api.routes import (  # noqa: F401
     meta,
     offers,
     redemptions,
+    referrals,
     social,
     users,
 )

@@ -115,3 +115,9 @@ def domain_error_body(exc: DomainError) -> dict[str, Any]:
     if exc.extra.get("missing_points"):
         body["error"]["missingPoints"] = exc.extra["missing_points"]
     return body
+
+
+class ReferralInvalid(ValidationFailed):
+    """An unknown referral code, or the member's own (400 `referral_invalid`)."""
+
+    code = "referral_invalid"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from loyalty_portal.models import EventLog, Member, PendingAward
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning import referrals
 from loyalty_portal.services.earning.evaluation import (
     Evaluation,
     completions_query,
@@ -128,6 +129,8 @@ def record_event(
         tiers.recompute(
             session, member, now, program.tier_window_days, earned_in_window=earned
         )
+    if ev.points:
+        referrals.complete_if_qualifying(session, member, ev, log, now)
     session.flush()
     return EventOutcome(member=member, event=log, evaluation=ev)
 
