@@ -39,6 +39,7 @@ def _htmx_navigates_on_redirect(response: Response) -> Response:
 from loyalty_portal.portal import (  # noqa: E402,F401
     coupons,
     history,
+    invite,
     leaderboard,
     rewards,
     routes,

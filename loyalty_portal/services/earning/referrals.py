@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from loyalty_portal.models import EventLog, Member, Referral
 from loyalty_portal.services.core.errors import ReferralInvalid
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning import rule_snapshots
 from loyalty_portal.services.earning.evaluation import Evaluation
 from loyalty_portal.services.ledger import locks, lots, settlement
 from loyalty_portal.services.program.growth_settings import GrowthProgram, load_growth
@@ -184,3 +185,37 @@ def stats_for(session: DbSession, member: Member) -> ReferralStats:
         ).where(Referral.referrer_id == member.id)
     ).one()
     return ReferralStats(code, int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What a friend registering through a referral link is told."""
+
+    code: str
+    referrer_name: str
+    friend_points: int
+    qualifying_title: str | None
+    enabled: bool
+
+
+def invitation(session: DbSession, code: str | None) -> Invitation | None:
+    """The invitation behind `code`, or None when there is no valid code."""
+    if not (code or "").strip():
+        return None
+    try:
+        referrer = referrer_for_code(session, code or "", friend_user_id=None)
+    except ReferralInvalid:
+        return None
+    growth = load_growth(session)
+    rule = (
+        rule_snapshots.all_rules_by_event(session).get(growth.qualifying_event_id)
+        if growth.qualifying_event_id
+        else None
+    )
+    return Invitation(
+        code=referrer.referral_code or "",
+        referrer_name=referrer.name,
+        friend_points=growth.friend_points,
+        qualifying_title=rule.title if rule else None,
+        enabled=growth.referrals_enabled,
+    )

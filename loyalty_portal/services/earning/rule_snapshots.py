@@ -96,7 +96,11 @@ def find_rule(session: DbSession, event_id: str) -> RuleSnapshot:
 
 
 def all_rules(session: DbSession) -> list[RuleSnapshot]:
-    return list(config_cache.cached(session, "rules", _load_rules).values())
+    return list(all_rules_by_event(session).values())
+
+
+def all_rules_by_event(session: DbSession) -> dict[str, RuleSnapshot]:
+    return config_cache.cached(session, "rules", _load_rules)
 
 
 def rule_by_id(session: DbSession, rule_id: int) -> RuleSnapshot | None:
