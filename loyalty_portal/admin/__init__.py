@@ -18,6 +18,7 @@ from loyalty_portal.admin.views import (  # noqa: E402,F401
     members,
     offers,
     program,
+    referrals,
     rules,
     settings,
     shops,
