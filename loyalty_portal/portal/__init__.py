@@ -41,6 +41,7 @@ from loyalty_portal.portal import (  # noqa: E402,F401
     history,
     invite,
     leaderboard,
+    profile,
     rewards,
     routes,
 )
