@@ -89,11 +89,11 @@ class CatalogFilterForm(Form):
         return self
 
 
-MONTHS = [(0, "Not set")] + [(i, calendar.month_name[i]) for i in range(1, 13)]
+MONTHS = [("", "Not set")] + [(str(i), calendar.month_name[i]) for i in range(1, 13)]
 
 
 class BirthdayForm(FlaskForm):
-    birth_month = SelectField("Birthday month", choices=MONTHS, coerce=int)
+    birth_month = SelectField("Birthday month", choices=choices(MONTHS), validators=[Optional()])
     birth_day = IntegerField("Day", validators=[Optional()])
     birth_year = IntegerField(
         "Year (optional)", validators=[Optional()], description="Not needed for the reward."

@@ -21,7 +21,7 @@ def profile() -> Response | str:
     if request.method == "GET":
         form = BirthdayForm(
             data={
-                "birth_month": member.birth_month or 0,
+                "birth_month": str(member.birth_month or ""),
                 "birth_day": member.birth_day,
                 "birth_year": member.birth_year,
             }
@@ -33,7 +33,7 @@ def profile() -> Response | str:
         lambda: birthdays.set_birthday(
             db.session,
             member,
-            form.birth_month.data or None,
+            int(form.birth_month.data) if form.birth_month.data else None,
             form.birth_day.data,
             form.birth_year.data,
         ),

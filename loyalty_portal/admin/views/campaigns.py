@@ -26,17 +26,12 @@ def campaigns() -> str:
 
 
 def _choices(form: CampaignForm) -> None:
-    form.eventIds.choices = [
-        (r.event_id, f"{r.title} ({r.event_id})")
-        for r in db.session.scalars(select(EarningRule).order_by(EarningRule.event_id))
-    ]
-    form.usergroups.choices = [
-        (g.id, g.display_title())
-        for g in db.session.scalars(select(UserGroup).order_by(UserGroup.id))
-    ]
-    form.minTier.choices = [("", "No minimum")] + [
-        (t.name, t.name) for t in db.session.scalars(select(Tier).order_by(Tier.threshold))
-    ]
+    rules = db.session.scalars(select(EarningRule).order_by(EarningRule.event_id))
+    form.eventIds.choices = {r.event_id: f"{r.title} ({r.event_id})" for r in rules}
+    groups = db.session.scalars(select(UserGroup).order_by(UserGroup.id))
+    form.usergroups.choices = {g.id: g.display_title() for g in groups}
+    tiers = db.session.scalars(select(Tier).order_by(Tier.threshold))
+    form.minTier.choices = {"": "No minimum", **{t.name: t.name for t in tiers}}
 
 
 def _form_data(campaign: Campaign) -> dict[str, Any]:

@@ -41,10 +41,11 @@ def referrals() -> Response | str:
         form = ReferralSettingsForm(data=asdict(load_growth(db.session)))
     else:
         form = ReferralSettingsForm()
-    form.qualifying_event_id.choices = [("", "Choose a rule")] + [
-        (r.event_id, f"{r.title} ({r.event_id})")
-        for r in db.session.scalars(select(EarningRule).order_by(EarningRule.event_id))
-    ]
+    rules = db.session.scalars(select(EarningRule).order_by(EarningRule.event_id))
+    form.qualifying_event_id.choices = {
+        "": "Choose a rule",
+        **{r.event_id: f"{r.title} ({r.event_id})" for r in rules},
+    }
     done = submit(
         form,
         lambda: save_growth(db.session, _input(form), actor=admin_actor(), now=utcnow()),
