@@ -181,6 +181,16 @@ def points_expire() -> None:
     )
 
 
+@points_cli.command("birthdays")
+def points_birthdays() -> None:
+    """Pay today's birthday rewards (program time zone; once per member per year)."""
+    from loyalty_portal.services.members import birthdays
+
+    paid, points = birthdays.award_birthdays(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Birthday rewards: {points:,} points to {paid:,} members.")
+
+
 @tiers_cli.command("recompute")
 def tiers_recompute() -> None:
     """Recompute every member's tier from the trailing window (run nightly)."""

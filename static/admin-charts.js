@@ -33,7 +33,18 @@
     };
   }
 
+  function referrals() {
+    const source = document.getElementById("referral-data");
+    if (!source || !window.Chart) return;
+    const d = JSON.parse(source.textContent);
+    draw("referrals", lines(d.months, [
+      { label: "Invites", data: d.invites },
+      { label: "Completions", data: d.completions },
+    ], { type: "bar" }));
+  }
+
   function start() {
+    referrals();
     const source = document.getElementById("analytics-data");
     if (!source || !window.Chart) return;
     const d = JSON.parse(source.textContent);

@@ -185,6 +185,19 @@ class Factories:
 
         return self._build(build)
 
+    def campaign(self, title: str, starts_at: datetime, ends_at: datetime, **fields: Any) -> Any:
+        """A campaign through the service (`multiplier` as text, `bonus_points`, ...)."""
+        from loyalty_portal.services.program import campaigns
+
+        if "multiplier" in fields and fields["multiplier"] is not None:
+            fields["multiplier"] = Decimal(str(fields["multiplier"]))
+        data = campaigns.CampaignInput(title=title, starts_at=starts_at, ends_at=ends_at, **fields)
+        return self._build(
+            lambda s: campaigns.save_campaign(
+                s, None, data, actor=Actor.system("test"), now=utcnow()
+            )
+        )
+
     def shop(self, shop_id: str | None = None, **fields: Any) -> Shop:
         values = {"name": "Test shop", **fields}
         return self._build(lambda s: _add(s, Shop(id=shop_id or f"shop{next(_seq)}", **values)))
@@ -199,3 +212,18 @@ def _add(session: Session, obj: T) -> T:
     session.add(obj)
     session.flush()
     return obj
+
+
+def growth_settings(app: Flask, **fields: Any) -> None:
+    """Store the referral / birthday settings through the service (the test's app)."""
+    from loyalty_portal.services.program.growth_settings import GrowthProgram, save_growth
+
+    def build(session: Session) -> None:
+        save_growth(session, GrowthProgram(**fields), actor=Actor.system("test"), now=utcnow())
+        session.commit()
+
+    if has_app_context():
+        build(db.session)
+        return
+    with app.app_context():
+        build(db.session)

@@ -10,6 +10,7 @@ bp.before_request(require_admin)
 from loyalty_portal.admin import helpers  # noqa: E402,F401  (template helpers)
 from loyalty_portal.admin.views import (  # noqa: E402,F401
     audit,
+    campaigns,
     coupons,
     dashboard,
     data,
@@ -19,6 +20,7 @@ from loyalty_portal.admin.views import (  # noqa: E402,F401
     members,
     offers,
     program,
+    referrals,
     rules,
     settings,
     shops,

@@ -41,6 +41,7 @@ PATH_EXAMPLES = {
     "webhookId": "wh_0123456789abcdef",
     "orderId": "1017",
     "holdId": "hd_0123456789abcdef",
+    "campaignId": "cmp_0123456789ab",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",

@@ -36,6 +36,7 @@ PATH_PARAMS = {
     "webhookId": "webhook_id",
     "orderId": "order_key",
     "holdId": "hold_id",
+    "campaignId": "campaign_id",
 }
 _PARAM = re.compile(r"\{(\w+)\}")
 _VERSION = re.compile(r"^/v[0-3]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from loyalty_portal.services.members.passwords import MAX_LENGTH, MIN_LENGTH
@@ -30,6 +30,7 @@ class RegisterForm(FlaskForm):
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
     )
+    ref = HiddenField()  # the inviting member's referral code (?ref=CODE)
     submit = SubmitField("Create account")
 
 

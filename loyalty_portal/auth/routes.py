@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from loyalty_portal.auth import bp
+from loyalty_portal.auth import bp, invitations
 from loyalty_portal.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from loyalty_portal.extensions import db, limiter, login_manager
 from loyalty_portal.models import Account
@@ -110,16 +110,25 @@ def register() -> Response | str:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = RegisterForm()
+    if request.method == "GET":
+        form.ref.data = request.args.get("ref", "")
+    invitation = invitations.invitation(db.session, form.ref.data)
+    if invitation is None:
+        form.ref.data = ""  # an invalid link: register without it (the page says so)
     done = submit(
         form,
-        lambda: registration.register(
+        lambda: invitations.register_invited(
             db.session,
-            form.email.data,
-            form.password.data,
-            utcnow(),
-            (form.display_name.data or "").strip() or None,
-            links=account_links(),
-            verify=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
+            form.ref.data,
+            lambda: registration.register(
+                db.session,
+                form.email.data,
+                form.password.data,
+                utcnow(),
+                (form.display_name.data or "").strip() or None,
+                links=account_links(),
+                verify=current_app.config["REQUIRE_EMAIL_VERIFICATION"],
+            ),
         ),
         field="email",
     )
@@ -132,7 +141,12 @@ def register() -> Response | str:
         return redirect(url_for("auth.check_email"), 303)
     if done.value is not None:  # TAKEN: answered with 200, so the owner's note is sent
         form.email.errors.append(TAKEN)
-    return render_template("auth/register.html", form=form)
+    return render_template(
+        "auth/register.html",
+        form=form,
+        invitation=invitation,
+        bad_ref=bool(request.args.get("ref")) and invitation is None,
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from loyalty_portal.demo import program
+from loyalty_portal.demo import growth, program
 from loyalty_portal.models import EarningRule, Member, Offer
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.session import DbSession
@@ -55,6 +55,7 @@ def seed(
     program.add_tiers(session)
     program.add_rules(session)
     program.add_catalog(session, now)
+    growth.add_growth(session, now)
     session.flush()
 
     logins = []
@@ -73,6 +74,7 @@ def seed(
         )
         logins.append(("member", email, secret))
     session.flush()
+    growth.add_invitation(session, now - timedelta(days=HISTORY_DAYS + 1))
     _history(session, now)
     return logins
 

@@ -5,6 +5,7 @@ from loyalty_portal.models.base import Base
 from loyalty_portal.models.catalog import CouponCode, Offer, OfferUserGroup, Shop
 from loyalty_portal.models.checkout import OrderRefund, PointsHold, ShopOrder
 from loyalty_portal.models.earning import EarningRule, EventLog, PendingAward, RuleGroupOverride
+from loyalty_portal.models.growth import BirthdayAward, Campaign, GrowthSettings, Referral
 from loyalty_portal.models.ledger import LedgerEntry
 from loyalty_portal.models.mail import OutgoingMail
 from loyalty_portal.models.member import Account, Member
@@ -31,10 +32,13 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Base",
+    "BirthdayAward",
+    "Campaign",
     "ConfigVersion",
     "CouponCode",
     "EarningRule",
     "EventLog",
+    "GrowthSettings",
     "IdempotencyKey",
     "LedgerEntry",
     "Member",
@@ -49,6 +53,7 @@ __all__ = [
     "PointsHold",
     "ProgramSettings",
     "Redemption",
+    "Referral",
     "RuleGroupOverride",
     "Shop",
     "ShopOrder",

@@ -108,6 +108,10 @@ class EventLog(Base):
     order_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("shop_order.id", ondelete="SET NULL")
     )
+    #: The campaign that raised this event's points (None: the rule's own).
+    campaign_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
 
 
 class PendingAward(Base):

@@ -118,6 +118,7 @@ class ApiScope(StrEnum):
     REDEEM = "redeem"
     READ = "read"
     WEBHOOKS = "webhooks"
+    PROGRAM = "program"
 
 
 class MessageType(StrEnum):

@@ -23,6 +23,9 @@ class Member(Base):
         CheckConstraint("balance >= 0", name="balance_non_negative"),
         CheckConstraint("lifetime_points >= 0", name="lifetime_non_negative"),
         Index("ix_member_created", "created_at"),  # new members per day (analytics)
+        Index("ix_member_birthday", "birth_month", "birth_day"),  # today's birthdays
+        CheckConstraint("birth_month IS NULL OR birth_month BETWEEN 1 AND 12", name="birth_month"),
+        CheckConstraint("birth_day IS NULL OR birth_day BETWEEN 1 AND 31", name="birth_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,6 +40,11 @@ class Member(Base):
     tier_id: Mapped[int | None] = mapped_column(ForeignKey("tier.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
+    #: Shown to friends it invites (created on first use, unique).
+    referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    birth_month: Mapped[int | None]
+    birth_day: Mapped[int | None]
+    birth_year: Mapped[int | None]
 
     tier: Mapped[Tier | None] = relationship(lazy="joined")
     usergroups: Mapped[list[UserGroup]] = relationship(

@@ -49,7 +49,9 @@ def _htmx_navigates_on_redirect(response: Response) -> Response:
 from loyalty_portal.portal import (  # noqa: E402,F401
     coupons,
     history,
+    invite,
     leaderboard,
+    profile,
     qr,
     rewards,
     routes,

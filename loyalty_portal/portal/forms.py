@@ -1,8 +1,10 @@
-"""Portal forms: the redeem button's form (CSRF and a per-render idempotency key) and the
-GET filters of the history and the catalog (no CSRF: they change nothing)."""
+"""Portal forms: the redeem button's form (CSRF and a per-render idempotency key), the
+birthday on the profile, and the GET filters of the history and the catalog (no CSRF:
+they change nothing)."""
 
 from __future__ import annotations
 
+import calendar
 import secrets
 from typing import Any
 
@@ -91,3 +93,14 @@ class CatalogFilterForm(Form):
     def with_shops(self, shops: list[tuple[str, str]]) -> CatalogFilterForm:
         self.shop.choices = choices([("", "All shops"), *shops])
         return self
+
+
+MONTHS = [("", "Not set")] + [(str(i), calendar.month_name[i]) for i in range(1, 13)]
+
+
+class BirthdayForm(FlaskForm):
+    birth_month = SelectField("Birthday month", choices=choices(MONTHS), validators=[Optional()])
+    birth_day = IntegerField("Day", validators=[Optional()])
+    birth_year = IntegerField(
+        "Year (optional)", validators=[Optional()], description="Not needed for the reward."
+    )

@@ -24,6 +24,7 @@ EVENT_FIELDS = {
     "limitReached",
     "balance",
     "reason",
+    "campaign",
 }
 
 
@@ -52,6 +53,7 @@ def test_event_awards_points_and_answers_the_documented_shape(api, make, admin_k
         "limitReached": False,
         "balance": 10,
         "reason": None,
+        "campaign": None,
     }
 
 

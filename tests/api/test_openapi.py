@@ -42,6 +42,12 @@ API_MD_ROUTES = {
     ("post", "/v1/hold/{holdId}/capture"),
     ("post", "/v1/hold/{holdId}/release"),
     ("get", "/v1/hold/{holdId}"),
+    # growth (API.md "Referrals" and "Campaigns")
+    ("post", "/v1/event/preview"),
+    ("post", "/v1/campaign"),
+    ("get", "/v1/campaign"),
+    ("delete", "/v1/campaign/{campaignId}"),
+    ("get", "/v1/user/{userId}/referral"),
     # legacy aliases
     ("post", "/v1/events"),
     ("post", "/v1/redeem"),

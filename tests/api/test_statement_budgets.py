@@ -160,3 +160,24 @@ def test_an_event_for_an_order_runs_at_most_ten_statements(
         )
     assert response.get_json()["data"]["points"] == 10
     assert len(statements) <= 10, _show(statements)
+    assert len(statements) <= 9, _show(statements)
+
+
+def test_event_under_an_active_campaign_stays_within_the_event_budget(
+    api: Api, app: Flask, key: dict[str, str]
+):
+    """Campaigns come from the configuration cache: judging one costs no statement."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    api.make.tier("Bronze", 0)
+    api.make.rule("daily_login", points=10, cap_count=3, cap_period="day")
+    api.make.campaign("Double", now - timedelta(hours=1), now + timedelta(hours=1), multiplier="2")
+    api.make.member("eventful")
+    body = {"eventId": "daily_login", "userId": "eventful"}
+    assert api.post("/v1/event", key, body).status_code == 200
+    with executed(app) as statements:
+        response = api.post("/v1/event", {**key, "Idempotency-Key": "e-2"}, body)
+    data = response.get_json()["data"]
+    assert (data["points"], data["balance"], data["campaign"]["title"]) == (20, 40, "Double")
+    assert len(statements) <= 8, _show(statements)

@@ -15,6 +15,7 @@ SCOPE_LABELS = {
     "redeem": "redeem: redeem offers and use coupons",
     "read": "read: read users, history, offers and coupons",
     "webhooks": "webhooks: manage webhook endpoints",
+    "program": "program: manage campaigns",
 }
 
 

@@ -1,6 +1,7 @@
 """The /v1 routes, one module per resource; importing them registers them."""
 
 from loyalty_portal.api.routes import (  # noqa: F401
+    campaigns,
     event_batch,
     events,
     holds,
@@ -8,6 +9,7 @@ from loyalty_portal.api.routes import (  # noqa: F401
     offers,
     orders,
     redemptions,
+    referrals,
     social,
     users,
     webhooks,

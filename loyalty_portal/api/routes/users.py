@@ -10,6 +10,7 @@ from loyalty_portal.api.schemas import responses as out
 from loyalty_portal.api.schemas.requests import AdjustPointsBody, CreateUserBody, HistoryQuery
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member, Offer, Redemption
+from loyalty_portal.services.earning import referrals
 from loyalty_portal.services.ledger import adjustments, history, settlement
 from loyalty_portal.services.members import members, summary
 from loyalty_portal.services.program import tiers
@@ -32,10 +33,20 @@ def _settled(call: Call) -> Member:
     response=out.UserCreated,
     status=201,
     summary="Create a user",
-    description="An existing userId is 400 `user_exists`.",
+    description="An existing userId is 400 `user_exists`; an unknown `referralCode` (or the "
+    "user's own) is 400 `referral_invalid`, nothing created.",
 )
 def create_user(call: Call) -> out.UserCreated:
+    body: CreateUserBody = call.body
+    code = body.referralCode
+    referrer = (
+        referrals.referrer_for_code(db.session, code, friend_user_id=str(call.user_id))
+        if code
+        else None
+    )
     member = members.create_member(db.session, str(call.user_id), call.now)
+    if referrer is not None:
+        referrals.refer(db.session, member, referrer, call.now)
     return out.UserCreated(
         message="user created", userId=member.user_id, createdAt=serialize.ms(member.created_at)
     )

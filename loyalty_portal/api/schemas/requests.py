@@ -86,6 +86,9 @@ class CreateUserBody(RequestModel):
         validation_alias=USER_ID_ALIASES,
         description="Required with an API key; a member token creates its own `sub`.",
     )
+    referralCode: ShortText | None = Field(
+        None, description="**ours**: the inviting member's code (unknown or own: 400)."
+    )
 
 
 class AdjustPointsBody(RequestModel):

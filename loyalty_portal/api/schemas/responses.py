@@ -55,6 +55,12 @@ class EventData(ResponseModel):
     reason: str | None = Field(
         description="Why no points: limit_reached, condition_not_met, rule_inactive, pending..."
     )
+    campaign: CampaignRef | None = Field(None, description="The campaign that applied.")
+
+
+class CampaignRef(ResponseModel):
+    campaignId: str
+    title: str
 
 
 class EventResponse(ResponseModel):

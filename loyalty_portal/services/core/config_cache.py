@@ -1,6 +1,6 @@
 """Configuration cached per process, reloaded only when some process committed a change.
 
-Keys, settings, rules, tiers, groups and offers change rarely but are read by every call.
+Keys, settings, rules, tiers, groups, offers and campaigns change rarely but are read by every call.
 Any flush that touches one of them bumps the single `config_version` row in the same
 transaction; each transaction reads that counter once (the first time it needs the cache)
 and drops every cached snapshot when it moved. So a change is in force for every request
@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from loyalty_portal.models import (
     ApiKey,
+    Campaign,
     ConfigVersion,
     EarningRule,
+    GrowthSettings,
     Offer,
     OfferUserGroup,
     ProgramSettings,
@@ -50,6 +52,8 @@ CONFIG_MODELS: tuple[type, ...] = (
     Offer,
     OfferUserGroup,
     Shop,
+    Campaign,
+    GrowthSettings,
 )
 _EXTENSION = "loyalty.config_cache"
 _VERSION = "config_cache.version"  # session.info: the version this transaction read

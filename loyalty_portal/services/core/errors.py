@@ -144,3 +144,7 @@ def domain_error_body(exc: DomainError) -> dict[str, Any]:
 
 class WebhookNotFound(NotFound):
     code = "webhook_not_found"
+class ReferralInvalid(ValidationFailed):
+    """An unknown referral code, or the member's own (400 `referral_invalid`)."""
+
+    code = "referral_invalid"

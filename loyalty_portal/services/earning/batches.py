@@ -22,7 +22,7 @@ from loyalty_portal.models import EventLog, Member, MemberPointsDay
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import DomainError, Forbidden
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.earning import orders
+from loyalty_portal.services.earning import orders, referrals
 from loyalty_portal.services.earning.evaluation import evaluate, find_rule
 from loyalty_portal.services.earning.events import Booking, EventOutcome, book
 from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
@@ -125,6 +125,10 @@ def record_batch(
         outcome = EventOutcome(member, booking.log, ev)
         results[index] = ItemResult(outcome, spendable(member))
     _write(session, bookings, program)
+    for result in results:  # as after a single event: its log has its id now
+        done = result.outcome if result is not None else None
+        if done is not None and done.evaluation.points:
+            referrals.complete_if_qualifying(session, done.member, done.evaluation, done.event, now)
     # as a single event that fails: a member created for items that all failed is not kept
     used = {b.log.member_id for b in bookings}
     if unused := created - used:

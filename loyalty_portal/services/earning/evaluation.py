@@ -19,6 +19,11 @@ from loyalty_portal.services.earning.rule_snapshots import (
     find_rule,
 )
 from loyalty_portal.services.ledger.lots import MAX_POINTS
+from loyalty_portal.services.program.campaigns import (
+    CampaignSnapshot,
+    active_campaigns,
+    best_campaign,
+)
 from loyalty_portal.services.program.settings import Program
 from loyalty_portal.services.program.tiers import tier_by_id
 from loyalty_portal.timeutil import period_start
@@ -37,6 +42,7 @@ class Evaluation:
     pending_days: int = 0
     multiplier: Decimal = Decimal(1)
     completions: int = 0
+    campaign: CampaignSnapshot | None = None
     steps: list[str] = field(default_factory=list)
 
     @property
@@ -128,11 +134,18 @@ def evaluate(
         ev.steps.append("The rule is not active at this time.")
         return ev
 
+    known_groups: set[str] | None = None
+
+    def groups() -> set[str]:  # a member's groups are read only when they can matter
+        nonlocal known_groups
+        if known_groups is None:
+            known_groups = {g.id for g in member.usergroups} if member else set()
+            known_groups |= set(extra_groups or [])
+        return known_groups
+
     overrides: list[OverrideSnapshot] = []
-    if rule.group_overrides:  # a member's groups are read only when they can matter
-        groups = {g.id for g in member.usergroups} if member else set()
-        groups |= set(extra_groups or [])
-        overrides = [o for o in rule.group_overrides if o.usergroup_id in groups]
+    if rule.group_overrides:
+        overrides = [o for o in rule.group_overrides if o.usergroup_id in groups()]
 
     if rule.type == "FIX":
         base = _group_points(rule, overrides, ev)
@@ -157,12 +170,15 @@ def evaluate(
         ev.steps.append(f"{ev.value} × {rate} points per unit = {base:,} points (rounded down).")
 
     tier = tier_by_id(session, member.tier_id) if member is not None else None
+    unrounded = Decimal(base)  # base x tier multiplier, what a campaign multiplies
     if tier is not None and tier.multiplier != 1:
         ev.multiplier = tier.multiplier
-        base = math.floor(base * ev.multiplier)
+        unrounded = base * ev.multiplier
+        base = math.floor(unrounded)
         ev.steps.append(f"{tier.name} multiplier ×{ev.multiplier}: {base:,} points.")
     if rule.max_per_event is not None and base > rule.max_per_event:
         base = rule.max_per_event
+        unrounded = Decimal(base)
         ev.steps.append(f"Capped at {rule.max_per_event:,} points per event.")
 
     if rule.cap_count:
@@ -183,6 +199,12 @@ def evaluate(
         ev.reason = "zero_points"
         ev.steps.append("Nothing to award.")
         return ev
+    best = best_campaign(
+        active_campaigns(session, now), rule.event_id, now, tier, groups, unrounded
+    )
+    if best is not None and best[1] > base:
+        ev.campaign, base = best
+        ev.steps.append(f"Campaign “{ev.campaign.title}”: {base:,} points.")
     if base > MAX_POINTS:
         raise ValidationFailed(
             f"This event would earn more than {MAX_POINTS:,} points.",

@@ -13,7 +13,7 @@ from loyalty_portal.models import EventLog, LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.earning import orders
+from loyalty_portal.services.earning import orders, referrals
 from loyalty_portal.services.earning.evaluation import (
     Evaluation,
     completions_query,
@@ -104,6 +104,8 @@ def record_event(
         outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
         earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
         tiers.recompute(session, member, now, program.tier_window_days, earned_in_window=earned)
+    if ev.points:
+        referrals.complete_if_qualifying(session, member, ev, booking.log, now)
     session.flush()
     return EventOutcome(member=member, event=booking.log, evaluation=ev)
 
@@ -165,6 +167,7 @@ def book(
         points=0,
         pending_points=0,
         order_id=order_id,
+        campaign_id=ev.campaign.id if ev.campaign else None,
     )
     booking = Booking(log)
     if ev.points and ev.pending_days > 0:
@@ -182,7 +185,7 @@ def book(
             member,
             ev.points,
             kind="earn",
-            title=rule.title,
+            title=earned_title(ev),
             description=_describe(ev),
             now=now,
             expires_at=rule_lot_expiry(rule, now, program),
@@ -230,6 +233,13 @@ def counts_under_lock(
         int(row["completions"]) if "completions" in row else None,
         int(row["earned"]) if "earned" in row else None,
     )
+
+
+def earned_title(ev: Evaluation) -> str:
+    """The history title: the rule's, with the campaign that raised the points."""
+    if ev.campaign is None:
+        return ev.rule.title
+    return f"{ev.rule.title} · {ev.campaign.title}"
 
 
 def _describe(ev: Evaluation) -> str:

@@ -95,6 +95,14 @@ def find_rule(session: DbSession, event_id: str) -> RuleSnapshot:
     return rule
 
 
+def all_rules(session: DbSession) -> list[RuleSnapshot]:
+    return list(all_rules_by_event(session).values())
+
+
+def all_rules_by_event(session: DbSession) -> dict[str, RuleSnapshot]:
+    return config_cache.cached(session, "rules", _load_rules)
+
+
 def rule_by_id(session: DbSession, rule_id: int) -> RuleSnapshot | None:
     rules = config_cache.cached(session, "rules", _load_rules).values()
     return next((r for r in rules if r.id == rule_id), None)

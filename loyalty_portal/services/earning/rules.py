@@ -22,10 +22,8 @@ from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import NotFound, ValidationFailed
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems, plain, plain_fields
-from loyalty_portal.services.earning import evaluation
+from loyalty_portal.services.earning import evaluation, preview
 from loyalty_portal.services.earning.rule_snapshots import snapshot_of
-from loyalty_portal.services.members import members
-from loyalty_portal.services.program.settings import load_program
 
 EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,127}$")
 VALUE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -242,19 +240,17 @@ def try_rule(
     now: datetime,
 ) -> evaluation.Evaluation:
     """What this event would earn now, and why. Reads only; an unknown user is a new member."""
-    member = members.find_member(session, user_id.strip()) if user_id.strip() else None
     groups = metadata.get("usergroup") or []
     extra = [groups] if isinstance(groups, str) else [str(g) for g in groups if g]
     try:
-        return evaluation.evaluate(
+        return preview.preview_event(
             session,
-            snapshot_of(rule),
-            member,
+            user_id=user_id.strip(),
+            rule=snapshot_of(rule),
+            now=now,
             metadata=metadata,
             amount=amount,
-            now=now,
-            program=load_program(session),
             extra_groups=extra,
-        )
+        ).evaluation
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, details={"metadata": [exc.message]}) from None

@@ -35,6 +35,7 @@ class Outcome(StrEnum):
 class Registration:
     outcome: Outcome
     account: Account | None = None  # only when CREATED
+    new_account: Account | None = None  # whenever a new account was made (for referrals)
 
 
 def register(
@@ -53,9 +54,9 @@ def register(
     if existing is None:
         account = accounts.register_member(session, email, password, now, display_name)
         if not verify:
-            return Registration(Outcome.CREATED, account)
+            return Registration(Outcome.CREATED, account, account)
         account_mail.send_verification_link(session, account, links, now)
-        return Registration(Outcome.CHECK_EMAIL)
+        return Registration(Outcome.CHECK_EMAIL, new_account=account)
     unconfirmed = (
         existing.email_verified_at is None and existing.active and existing.role == Role.MEMBER
     )
