@@ -3,7 +3,7 @@ referral), growth_settings (referral program, birthday reward), member birthdays
 birthday_award (once a year)
 
 Revision ID: 0011_growth
-Revises: 0005_config_version
+Revises: 0010_checkout
 Create Date: 2026-12-02 01:18:48.133348
 
 """
@@ -15,7 +15,7 @@ import loyalty_portal.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0011_growth'
-down_revision = '0005_config_version'
+down_revision = '0010_checkout'
 branch_labels = None
 depends_on = None
 
