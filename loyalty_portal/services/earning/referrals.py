@@ -19,6 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from loyalty_portal.models import EventLog, Member, Referral
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import ReferralInvalid
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import rule_snapshots
@@ -142,6 +144,14 @@ def complete_if_qualifying(
             event_log_id=log.id,
         )
         referral.referrer_points = growth.referrer_points
+    data = {
+        "userId": referrer.user_id,
+        "friendUserId": friend.user_id,
+        "points": referral.referrer_points or 0,
+        "friendPoints": referral.friend_points or 0,
+        "balance": referrer.balance,
+    }
+    outbox.publish(session, MessageType.REFERRAL_COMPLETED, data, now, flush=False)
     session.flush()
     return referral
 
