@@ -71,9 +71,23 @@ def member(created: Member) -> dict[str, Any]:
     return {"userId": created.user_id, "createdAt": to_epoch_ms(created.created_at)}
 
 
-def coupon(redemption: Redemption, member: Member, **extra: Any) -> dict[str, Any]:
-    """Everything a shop needs to fulfil or honour a redemption, without asking back."""
-    offer = redemption.offer
+class OfferLike(Protocol):
+    """An offer or its cached terms: what a coupon's message names."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def shop_id(self) -> str | None: ...
+    @property
+    def fulfilment(self) -> str: ...
+
+
+def coupon(
+    redemption: Redemption, member: Member, offer: OfferLike | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Everything a shop needs to fulfil or honour a redemption, without asking back.
+    `offer`: the redemption's offer when the caller has it (the hot path's cached terms)."""
+    offer = offer or redemption.offer
     return {
         "userId": member.user_id,
         "couponId": redemption.id,

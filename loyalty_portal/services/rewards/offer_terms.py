@@ -41,6 +41,7 @@ class OfferTerms:
     usergroups: tuple[GroupRef, ...]
     min_tier: TierInfo | None
     shop_name: str
+    shop_id: str | None = None
 
 
 def terms_of(offer: Offer) -> OfferTerms:
@@ -63,6 +64,7 @@ def terms_of(offer: Offer) -> OfferTerms:
             else None
         ),
         shop_name=offer.shop.name if offer.shop else "",
+        shop_id=offer.shop_id,
     )
 
 

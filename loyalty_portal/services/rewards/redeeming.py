@@ -116,7 +116,8 @@ def redeem(
         expire_first=False,  # settled under the lock already
         redemption_id=redemption.id,
     )
-    outbox.publish(session, "redemption.created", outbox.coupon(redemption, locked), now)
+    data = outbox.coupon(redemption, locked, offer)
+    outbox.publish(session, "redemption.created", data, now, flush=False)
     session.flush()
     return redemption
 
