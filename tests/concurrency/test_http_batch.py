@@ -22,8 +22,8 @@ CAP = 25  # per member and day: 40 events each, 25 pay
 pytestmark = pytest.mark.slow
 
 
-def test_batches_and_single_events_on_the_same_members_keep_the_cap(  # noqa: F811
-    server, make, app, runner
+def test_batches_and_single_events_on_the_same_members_keep_the_cap(
+    server, make, app, runner  # noqa: F811
 ):
     make.rule("visit", points=10, cap_count=CAP, cap_period="day")
     for n in range(MEMBERS):
