@@ -1,6 +1,6 @@
 """Profile each hot path in-process (cProfile) and print the top functions by own time.
 
-    .venv/bin/python bench/profile.py [--calls 300] [--top 15]
+    .venv/bin/python bench/profile_hot_paths.py [--calls 300] [--top 15]
 
 On a fresh SQLite database seeded like the load benchmark: a warm-up call, then `--calls`
 calls of each hot path through Flask's test client (no network, no gunicorn), profiled
@@ -32,7 +32,10 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="loyalty-profile-"))
     url = f"sqlite:///{workdir / 'profile.db'}"
+    from bench.run import rate_limit_storage  # Redis when reachable, as the load benchmark
+
     os.environ.update(
+        LOYALTY_RATELIMIT_STORAGE_URI=rate_limit_storage("redis://127.0.0.1:6379/14"),
         LOYALTY_DATABASE_URL=url,
         LOYALTY_INSTANCE_PATH=str(workdir),
         LOYALTY_API_RATE_LIMIT="1000000000 per minute",
