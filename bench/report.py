@@ -83,6 +83,33 @@ def table(run: dict[str, Any]) -> list[str]:
     return lines
 
 
+GOALS = {  # issue 9, PostgreSQL (SQLite: points >= 0.30 x ceiling)
+    "points": ("ceiling", 0.35),
+    "event": ("ceiling", 0.25),
+    "redeem": ("anchor", 0.6),
+}
+BATCH_EVENTS = 100  # events per batch request (bench/lua/batch.lua)
+BATCH_GOAL = 10_000  # events/s
+
+
+def ratios(run: dict[str, Any]) -> list[str]:
+    """The ratios the issue sets goals for."""
+    scenarios = run["scenarios"]
+
+    def rps(name: str) -> float:
+        result = scenarios[name]
+        return float(result["requests"]) / (result["duration_us"] / 1e6)
+
+    lines = ["| ratio | measured | goal (PostgreSQL) |", "|---|---:|---:|"]
+    for name, (against, goal) in GOALS.items():
+        if name in scenarios and against in scenarios:
+            lines.append(f"| {name} ÷ {against} | {rps(name) / rps(against):.2f} | >= {goal} |")
+    if "batch" in scenarios:
+        events = rps("batch") * BATCH_EVENTS
+        lines.append(f"| batch ingest, events/s | {events:,.0f} | >= {BATCH_GOAL:,} |")
+    return lines
+
+
 def markdown(runs: dict[str, Any], args: argparse.Namespace, storage: str) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -108,7 +135,7 @@ def markdown(runs: dict[str, Any], args: argparse.Namespace, storage: str) -> st
         "",
     ]
     for run in runs.values():
-        lines += [f"## {run['database']}", "", *table(run), ""]
+        lines += [f"## {run['database']}", "", *table(run), "", *ratios(run), ""]
         lines += [
             f"Load average (1 min) before and after: {run['load_before']} → {run['load_after']}.",
             "",

@@ -1,9 +1,10 @@
 """Load benchmark: gunicorn on PostgreSQL and on SQLite, driven by wrk, in one run.
 
-For each backend it measures the framework's ceiling (GET /bench/ping) and
-POST /v1/event, POST /v1/user/{userId}/offer/{offerId}/redeem and
-GET /v1/user/{userId}/points: requests/s, p50 and p99, and each as a ratio to the
-ceiling. Prints a Markdown report and writes it to bench/RESULTS.md.
+For each backend it measures the framework's ceiling (GET /bench/ping), the minimal
+correct redemption (the anchor app in bench/app.py) and GET /v1/user/{userId}/points,
+POST /v1/event, POST /v1/user/{userId}/offer/{offerId}/redeem and POST /v1/event/batch:
+requests/s, p50 and p99, and the ratios the issue sets goals for (points and event to the
+ceiling, redeem to the anchor, batch in events/s). Prints a Markdown report and writes it to bench/RESULTS.md.
 
     make bench                          # or: .venv/bin/python bench/run.py --help
 """
@@ -34,6 +35,8 @@ SCENARIOS = [
     ("points", "GET /v1/user/{userId}/points", "points.lua"),
     ("event", "POST /v1/event", "event.lua"),
     ("redeem", "POST /v1/user/{userId}/offer/{offerId}/redeem", "redeem.lua"),
+    ("anchor", "POST /bench/anchor/{userId}/{offerId}/redeem", "anchor.lua"),
+    ("batch", "POST /v1/event/batch (100 events)", "batch.lua"),
 ]
 
 

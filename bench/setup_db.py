@@ -23,6 +23,7 @@ USERS = 1_000
 OPENING_BALANCE = 1_000_000
 EVENT_ID = "bench_event"
 OFFER_ID = "bench_offer"
+OFFER_STOCK = 100_000_000  # a stock to decrement, as a real offer has (never runs out)
 SECRETS = {"SECRET_KEY": secrets.token_urlsafe(48), "API_SECRET": secrets.token_urlsafe(48)}
 
 
@@ -46,7 +47,7 @@ def app_for(database_url: str, instance: Path):  # type: ignore[no-untyped-def]
 
 
 def prepare(database_url: str, instance: Path) -> str:
-    """Migrate and seed: a FIX rule, a 1-point offer without stock limit, USERS members
+    """Migrate and seed: a FIX rule, a 1-point auto-code offer with stock, USERS members
     with plenty of points, and a full-scope API key (returned)."""
     from flask_migrate import upgrade
 
@@ -55,7 +56,7 @@ def prepare(database_url: str, instance: Path) -> str:
         upgrade()
         session = db.session
         session.add(EarningRule(event_id=EVENT_ID, title="Benchmark event", type="FIX", points=1))
-        session.add(Offer(id=OFFER_ID, title="Benchmark offer", cost=1))
+        session.add(Offer(id=OFFER_ID, title="Benchmark offer", cost=1, stock=OFFER_STOCK))
         now = utcnow()
         actor = Actor.system("bench")
         for i in range(1, USERS + 1):
