@@ -118,3 +118,15 @@ def _oob_free(html, offer_id):
     """The redeemed card itself (swapped in place, not out of band)."""
     start = html.index(f'id="offer-{offer_id}"')
     return text_of(html[start : html.index("</article>", start)])
+
+
+def test_a_price_raised_beyond_the_balance_says_both(app, client, make):
+    make.offer("tote", title="Tote bag", cost=60)
+    account = logged_in_member(client, make, balance=100)
+    _raise_price(app, "tote", 300)
+    html = _post(client, "tote", 60).get_data(as_text=True)
+    text = text_of(html)
+    assert "The price changed from 60 to 300 points." in text
+    assert "200 more points" in text
+    assert 'data-testid="redeem-button"' not in html
+    assert balance_of(app, account.member_id) == 100
