@@ -61,14 +61,16 @@ def submit(
     refusals: tuple[type[DomainError], ...] = (ValidationFailed,),
     validate: bool = True,
     rename: dict[str, str] | None = None,
+    all_at_once: bool = False,
 ) -> Submission[T]:
     """Validate the form, run `action`, and report the outcome on the form or as a flash.
 
-    When the form's own checks fail, the service still judges the rest (in a savepoint
-    that is rolled back), so every problem shows in one round, not one batch per fix.
+    With `all_at_once`, when the form's own checks fail the service still judges the rest
+    (in a savepoint that is rolled back), so every problem shows in one round, not one
+    batch per fix. Only for actions whose sole effects are database rows (admin edits).
     """
     if validate and not form.validate_on_submit():
-        if form.is_submitted() and not form.errors.get("csrf_token"):
+        if all_at_once and form.is_submitted() and not form.errors.get("csrf_token"):
             _collect_service_problems(form, action, field, refusals, rename)
         return Submission(False)
     try:
@@ -92,6 +94,8 @@ def _collect_service_problems(
     """Run `action` only to hear its refusal; nothing it does is kept. Fields that already
     carry the form's own message keep just that one."""
     already = {name: list(form[name].errors) for name in form.errors if name in form}
+    # e.g. mail queued for after the commit: none of it is kept either
+    info = {k: list(v) if isinstance(v, list) else v for k, v in db.session.info.items()}
     savepoint = db.session.begin_nested()
     try:
         action()
@@ -102,6 +106,8 @@ def _collect_service_problems(
     finally:
         if savepoint.is_active:
             savepoint.rollback()
+        db.session.info.clear()
+        db.session.info.update(info)
     for name, errors in already.items():
         form[name].errors = errors
 

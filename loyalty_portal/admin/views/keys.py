@@ -53,6 +53,7 @@ def api_key_create() -> Response:
             db.session, form.name.data, list(form.scopes.data or []), admin_actor(), utcnow()
         ),
         field="name",
+        all_at_once=True,
     )
     if done.value is not None:
         key, plain = done.value

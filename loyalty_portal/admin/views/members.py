@@ -83,6 +83,7 @@ def member_adjust(user_id: str) -> Response | str:
             now=utcnow(),
         ),
         field="reason",
+        all_at_once=True,
         success=_adjusted(form.points.data or 0, member.user_id),
         refusals=(ValidationFailed, InsufficientPoints),
         rename={"balance": "points"},

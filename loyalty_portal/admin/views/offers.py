@@ -99,6 +99,7 @@ def offer_new() -> Response | str:
             db.session, form.id.data, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="title",
+        all_at_once=True,
         success=lambda offer: f"Offer “{offer.title}” created.",
     )
     if done.value is not None:
@@ -144,6 +145,7 @@ def offer_edit(offer_id: str) -> Response | str:
             db.session, offer, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="title",
+        all_at_once=True,
         success="Offer saved.",
     )
     if done.ok:

@@ -59,6 +59,7 @@ def tier_edit(tier_id: int | None = None) -> Response | str:
         form,
         save,
         field="name",
+        all_at_once=True,
         success="Tier saved. Members move at the next tier recompute.",
     )
     if done.ok:
@@ -141,7 +142,14 @@ def group_edit(group_id: str | None = None) -> Response | str:
         )
 
     form_fields = {"userGroupId": "id"}
-    done = submit(form, save, field="title", success="User group saved.", rename=form_fields)
+    done = submit(
+        form,
+        save,
+        field="title",
+        success="User group saved.",
+        rename=form_fields,
+        all_at_once=True,
+    )
     if done.ok:
         return redirect(url_for("admin.groups"), 303)
     return render_template("admin/groups/form.html", form=form, group=group)

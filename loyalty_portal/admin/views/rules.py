@@ -112,6 +112,7 @@ def rule_new() -> Response | str:
             db.session, form.event_id.data, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="title",
+        all_at_once=True,
         success=lambda rule: f"Rule “{rule.title}” created.",
     )
     if done.value is not None:
@@ -131,6 +132,7 @@ def rule_edit(rule_id: int) -> Response | str:
             db.session, rule, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="title",
+        all_at_once=True,
         success="Rule saved.",
     )
     if done.ok:

@@ -33,6 +33,7 @@ def settings() -> Response | str:
             now=utcnow(),
         ),
         field="name",
+        all_at_once=True,
         success="Settings saved.",
     )
     if done.ok:

@@ -46,6 +46,7 @@ def shop_new() -> Response | str:
             db.session, form.id.data, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="name",
+        all_at_once=True,
         success=lambda shop: f"Shop “{shop.name}” created.",
     )
     if done.ok:
@@ -67,6 +68,7 @@ def shop_edit(shop_id: str) -> Response | str:
             db.session, shop, _input(form), actor=admin_actor(), now=utcnow()
         ),
         field="name",
+        all_at_once=True,
         success="Shop saved.",
     )
     if done.ok:
