@@ -13,6 +13,7 @@ from flask import abort, request
 from pydantic import BaseModel, ValidationError
 
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.validation import refuse_deep_json, refuse_nul
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_BYTES = 64 * 1024
@@ -27,12 +28,15 @@ def read_json(max_bytes: int = MAX_BODY_BYTES) -> Any:
         abort(413, f"The body may be at most {max_bytes // 1024} KiB.")
     if not raw.strip():
         return {}
+    refuse_deep_json(raw)  # whatever the Content-Type (web/request_guard checks JSON ones)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed(
             "The body must be a JSON object.", details={"body": ["invalid JSON"]}
         ) from None
+    refuse_nul(body, "body")
+    return body
 
 
 def parse_body(model: type[M], payload: Any) -> M:

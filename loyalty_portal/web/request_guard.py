@@ -14,13 +14,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
-from loyalty_portal.services.core.errors import ValidationFailed
-from loyalty_portal.services.core.validation import (
-    MAX_JSON_DEPTH,
-    NUL_MESSAGE,
-    has_nul,
-    json_depth_exceeds,
-)
+from loyalty_portal.services.core.validation import refuse_deep_json, refuse_nul
 
 #: Bodies larger than this are left to the route (which answers 413).
 GUARDED_BODY_BYTES = 1024 * 1024
@@ -38,7 +32,7 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _refuse_nul(field: str) -> None:
-    raise ValidationFailed(NUL_MESSAGE, details={field: [NUL_MESSAGE]})
+    refuse_nul("\x00", field)
 
 
 def guard_request() -> None:
@@ -57,16 +51,13 @@ def guard_request() -> None:
 
 
 def _guard_json(raw: bytes) -> None:
-    if json_depth_exceeds(raw):
-        message = f"The JSON body may nest at most {MAX_JSON_DEPTH} levels deep."
-        raise ValidationFailed(message, details={"body": [message]})
+    refuse_deep_json(raw)
     if b"\\u0000" in raw:  # a NUL can only arrive escaped (raw control bytes are not JSON)
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return  # the route says "invalid JSON"
-        if has_nul(body):
-            _refuse_nul("body")
+        refuse_nul(body, "body")
 
 
 def register_request_guard(app: Flask) -> None:

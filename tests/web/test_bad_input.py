@@ -116,10 +116,15 @@ def test_nul_in_admin_search_and_forms_is_a_clear_400(app, client, admin, make):
 
 
 def test_json_nested_deeply_is_a_400_not_a_recursion_error(client, key):
-    for deep in ("[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000):
-        response = client.post("/v1/event", data=deep, content_type="application/json", headers=key)
-        assert response.status_code == 400
-        assert "nest at most 32 levels" in response.get_json()["error"]["message"]
+    deep_bodies = ("[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000)
+    for deep in deep_bodies:
+        for content_type in ("application/json", "text/plain"):  # the API reads both
+            response = client.post("/v1/event", data=deep, content_type=content_type, headers=key)
+            assert response.status_code == 400, content_type
+            assert "nest at most 32 levels" in response.get_json()["error"]["message"]
+    nul = '{"eventId": "visit", "userId": "ann", "metadata": {"k": "\\u0000"}}'
+    response = client.post("/v1/event", data=nul, content_type="text/plain", headers=key)
+    assert response.status_code == 400 and "NUL" in response.get_json()["error"]["message"]
     # brackets inside strings do not count
     text = {"eventId": "x", "userId": "ann", "metadata": {"note": '[\\"[' * 30}}
     response = client.post("/v1/event", json=text, headers=key)

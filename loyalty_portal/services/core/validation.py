@@ -51,6 +51,19 @@ def has_nul(value: Any) -> bool:
     return False
 
 
+def refuse_nul(value: Any, field: str) -> None:
+    """400 when `value` (a text or a JSON value) holds a NUL character anywhere."""
+    if has_nul(value):
+        raise ValidationFailed(NUL_MESSAGE, details={field: [NUL_MESSAGE]})
+
+
+def refuse_deep_json(raw: bytes) -> None:
+    """400 when raw JSON nests deeper than MAX_JSON_DEPTH."""
+    if json_depth_exceeds(raw):
+        message = f"The JSON body may nest at most {MAX_JSON_DEPTH} levels deep."
+        raise ValidationFailed(message, details={"body": [message]})
+
+
 def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether raw JSON nests arrays/objects deeper than `limit` (strings skipped).
 
