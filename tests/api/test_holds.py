@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import PointsHold
+from loyalty_portal.models import LedgerEntry, Member, PointsHold
 from loyalty_portal.timeutil import utcnow
 from tests.api.conftest import Api, error_code
 
@@ -161,3 +161,34 @@ def test_holds_need_the_redeem_scope_and_reads_the_read_scope(api):
     assert api.get(f"/v1/hold/{hold_id}", redeem_only).status_code == 403
     assert api.get(f"/v1/hold/{hold_id}", read_only).status_code == 200
     assert api.post(f"/v1/hold/{hold_id}/capture", read_only, {}).status_code == 403
+
+
+def test_when_lots_under_a_hold_expire_the_hold_keeps_what_the_balance_covers(api, key, app):
+    api.make.member("ann", balance=100)
+    first = _hold(api, key, 30, expiresIn=3600).get_json()["hold"]["holdId"]
+    last = _hold(api, key, 50, expiresIn=7200).get_json()["hold"]["holdId"]
+    with app.app_context():  # the 100 points become a lot of 60 expiring now and one of 40
+        db.session.execute(
+            update(LedgerEntry).values(
+                delta=60, remaining=60, expires_at=utcnow() - timedelta(seconds=1)
+            )
+        )
+        db.session.add(
+            LedgerEntry(
+                member_id=db.session.scalar(select(Member.id)),
+                kind="adjust",
+                delta=40,
+                remaining=40,
+                title="rest",
+                source_note="test",
+            )
+        )
+        db.session.commit()
+    points = _points(api, key)
+    assert (points["points"], points["heldPoints"]) == (0, 40)  # read before settling
+    refused = api.post(f"/v1/hold/{last}/capture", key, {"points": 50})
+    assert error_code(refused) == "validation_error"  # the last hold kept 10 of its 50
+    assert api.post(f"/v1/hold/{last}/capture", key, {"points": 10}).status_code == 200
+    captured = api.post(f"/v1/hold/{first}/capture", key, {}).get_json()
+    assert (captured["hold"]["capturedPoints"], captured["points"]) == (30, 0)
+    _verify(app)

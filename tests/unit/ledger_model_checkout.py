@@ -57,9 +57,35 @@ class CheckoutSteps:
     def _holds(self) -> list[Hold]:
         return self.model.__dict__.setdefault("holds", [])
 
-    def held(self, user: str) -> int:
+    def _live_holds(self, user: str) -> list[Hold]:
         now = self.model.now
-        return sum(h.points for h in self._holds() if h.user == user and h.status_at(now) == "HELD")
+        return [h for h in self._holds() if h.user == user and h.status_at(now) == "HELD"]
+
+    def held(self, user: str) -> int:
+        """Held points never exceed the balance (settling shrinks the holds)."""
+        return min(sum(h.points for h in self._live_holds(user)), self.model.balance(user))
+
+    def shrunk(self, user: str) -> dict[str, tuple[int, str]]:
+        """What settling does to the user's holds when expired lots took points from under
+        them: the holds that expire last give way first. hold id -> (points, status)."""
+        excess = sum(h.points for h in self._live_holds(user)) - self.model.balance(user)
+        changes: dict[str, tuple[int, str]] = {}
+        for hold in sorted(self._live_holds(user), key=lambda h: (h.expires_at, h.hold_id))[::-1]:
+            if excess <= 0:
+                break
+            take = min(excess, hold.points)
+            changes[hold.hold_id] = (
+                (hold.points, "EXPIRED") if take == hold.points else (hold.points - take, "HELD")
+            )
+            excess -= take
+        return changes
+
+    def settled(self, *users: str) -> None:
+        """A step succeeded: the DB settled these users under their lock."""
+        for user in users or USERS:
+            for hold_id, (points, status) in self.shrunk(user).items():
+                hold = next(h for h in self._holds() if h.hold_id == hold_id)
+                hold.points, hold.status = points, status
 
     def spendable(self, user: str) -> int:
         return max(0, self.model.balance(user) - self.held(user))
@@ -79,6 +105,7 @@ class CheckoutSteps:
             order_key=key,
         )
         self.session.commit()
+        self.settled(user)
         if (user, key) in self._orders():
             assert (outcome.points, outcome.event.reason) == (0, "duplicate_order")
             return
@@ -108,6 +135,7 @@ class CheckoutSteps:
             assert refused and exc.code == "refund_exceeds_order", exc.code
             return
         assert not refused
+        self.settled(order.user)
         order.refunded += left if amount is None else amount
         target = (
             order.points
@@ -140,6 +168,7 @@ class CheckoutSteps:
             assert not enough and exc.code == "insufficient_points", exc.code
             return
         assert enough
+        self.settled(user)
         self._holds().append(
             Hold(hold.id, user, points, self.model.now + timedelta(seconds=expires_in))
         )
@@ -155,10 +184,10 @@ class CheckoutSteps:
     def capture(self, data: st.DataObject, part: float) -> None:
         hold = data.draw(st.sampled_from(self._holds()))
         taken = max(1, math.floor(hold.points * part))
-        expected = self._refusal(hold)
-        others = self.held(hold.user) - (hold.points if expected is None else 0)
-        if expected is None and max(0, self.model.balance(hold.user) - others) < taken:
-            expected = "insufficient_points"  # lots under the hold expired meanwhile
+        points, status = self.shrunk(hold.user).get(hold.hold_id, (hold.points, hold.status))
+        expected = self._refusal(Hold(hold.hold_id, hold.user, points, hold.expires_at, status))
+        if expected is None and taken > points:
+            expected = "validation_error"  # lots under the hold expired, the hold shrank
         try:
             holds_service.capture(self.session, hold.hold_id, taken, now=self.model.now)
             self.session.commit()
@@ -167,6 +196,7 @@ class CheckoutSteps:
             assert exc.code == expected, (exc.code, expected)
             return
         assert expected is None, expected
+        self.settled(hold.user)
         hold.status = "CAPTURED"
         self.model.spend(hold.user, taken)
 
@@ -174,7 +204,8 @@ class CheckoutSteps:
     @rule(data=st.data())
     def release(self, data: st.DataObject) -> None:
         hold = data.draw(st.sampled_from(self._holds()))
-        expected = self._refusal(hold)
+        points, status = self.shrunk(hold.user).get(hold.hold_id, (hold.points, hold.status))
+        expected = self._refusal(Hold(hold.hold_id, hold.user, points, hold.expires_at, status))
         try:
             holds_service.release(self.session, hold.hold_id, now=self.model.now)
             self.session.commit()
@@ -183,6 +214,7 @@ class CheckoutSteps:
             assert exc.code == expected, (exc.code, expected)
             return
         assert expected is None, expected
+        self.settled(hold.user)
         hold.status = "RELEASED"
 
     def check_checkout(self) -> None:

@@ -145,6 +145,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
             trusted=True,
         )
         self.session.commit()
+        self.settled(user)
         if amount:
             self.model.earn(user, amount, self.model.now + SHORT_LIFE)
 
@@ -159,6 +160,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
             trusted=True,
         )
         self.session.commit()
+        self.settled(user)
         self.model.earn(user, 13, None)
 
     @rule(user=st.sampled_from(USERS), offer_id=st.sampled_from(sorted(OFFERS)))
@@ -182,6 +184,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
             assert exc.code == expected, (exc.code, expected)
             return
         assert expected is None, f"redeemed although {expected}"
+        self.settled(user)
         m.spend(user, cost)
         if m.stock[offer_id] is not None:
             m.stock[offer_id] -= 1
@@ -222,6 +225,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
             assert not fits and exc.code == "insufficient_points"
             return
         assert fits
+        self.settled(user)
         if delta > 0:
             self.model.add(user, delta, None)
         else:
@@ -231,6 +235,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
     def expire(self) -> None:
         expiry.expire_all_due(self.session, self.model.now)
         self.session.commit()
+        self.settled()
         for user in USERS:
             for lot in self.model.lots[user]:
                 if lot.expires_at is not None and lot.expires_at <= self.model.now:
@@ -262,6 +267,7 @@ class LedgerMachine(CheckoutSteps, RuleBasedStateMachine):
         )
         idempotency.complete(self.session, claimed.id, 200, {"ok": True}, self.model.now)
         self.session.commit()
+        self.settled(user)
         self.model.earn(user, 13, None)
 
     # -- invariants --------------------------------------------------------------------

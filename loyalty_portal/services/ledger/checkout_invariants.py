@@ -2,7 +2,7 @@
 
 - points owed = what refunds could not debit, less what later earnings repaid;
 - an order's reversed points = the sum of its refunds' reversals, never above its earnings;
-- a member's held points = the points of their holds that are HELD;
+- a member's held points = the points of their holds that are HELD, never above the balance;
 - a captured hold has exactly one `payment` entry of minus its captured points.
 """
 
@@ -79,14 +79,17 @@ def _holds(session: DbSession) -> list[str]:
         .subquery()
     )
     rows = session.execute(
-        select(Member.user_id, Member.held_points, held.c.held).outerjoin(
+        select(Member.user_id, Member.held_points, held.c.held, Member.balance).outerjoin(
             held, held.c.member_id == Member.id
         )
     ).all()
     problems = [
         f"member {u}: {h} points held but HELD holds hold {int(s or 0)}"
-        for u, h, s in rows
+        for u, h, s, _b in rows
         if h != int(s or 0)
+    ]
+    problems += [
+        f"member {u}: {h} points held, more than the balance {b}" for u, h, _s, b in rows if h > b
     ]
     paid = (
         select(LedgerEntry.hold_id, func.count().label("n"), func.sum(LedgerEntry.delta).label("d"))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.ledger import hold_expiry
 from loyalty_portal.services.ledger.locks import lock_member
 from loyalty_portal.services.program.settings import Program
 from loyalty_portal.timeutil import next_period_start
@@ -101,6 +102,7 @@ def expire_due_lots(session: DbSession, member: Member, now: datetime) -> int:
     if total:
         member.balance -= total
         outbox.publish(session, "points.expired", outbox.points(member, -total), now)
+        hold_expiry.shrink_to_balance(session, member, now)
         session.flush()
     return total
 

@@ -40,6 +40,36 @@ def expire_due_holds(session: DbSession, member: Member, now: datetime) -> int:
     return total
 
 
+def shrink_to_balance(session: DbSession, member: Member, now: datetime) -> int:
+    """Lots under a hold expired: holds keep only what the balance still covers (held
+    points never exceed the balance), taken from the holds that expire last. A hold left
+    with nothing is EXPIRED. Member must be locked; due holds expired first."""
+    excess = member.held_points - member.balance
+    if excess <= 0:
+        return 0
+    expire_due_holds(session, member, now)
+    excess = member.held_points - member.balance
+    holds = session.scalars(
+        select(PointsHold)
+        .where(PointsHold.member_id == member.id, PointsHold.status == "HELD")
+        .order_by(PointsHold.expires_at.desc(), PointsHold.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    shrunk = 0
+    for hold in holds:
+        if excess <= 0:
+            break
+        take = min(excess, hold.points)
+        if take == hold.points:
+            hold.status, hold.settled_at = "EXPIRED", now
+        else:
+            hold.points -= take
+        member.held_points -= take
+        excess -= take
+        shrunk += take
+    return shrunk
+
+
 def has_due_holds(session: DbSession, member_id: int, now: datetime) -> bool:
     stmt = select(PointsHold.id).where(
         PointsHold.member_id == member_id,

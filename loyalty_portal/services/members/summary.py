@@ -152,6 +152,7 @@ def standing(
     if row is None:
         raise UserNotFound(f"No user {user_id!r}.")
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
-    held = member.held_points - int(row[4])
+    balance = member.balance + due - expired
+    held = min(member.held_points - int(row[4]), balance)  # as settling would shrink holds
     window = int(row[5]) + due if with_window else None
-    return Standing(member, member.balance + due - expired, later, window, held, member.points_owed)
+    return Standing(member, balance, later, window, held, member.points_owed)
