@@ -12,6 +12,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty_portal.models import BirthdayAward, Member
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.validation import Problems
 from loyalty_portal.services.ledger import locks, lots
@@ -86,6 +88,8 @@ def award_birthdays(session: DbSession, now: datetime) -> tuple[int, int]:
             expires_at=None,
             source_note=f"birthday {today.year}",
         )
+        data = outbox.points(member, points, title=BIRTHDAY_TITLE)
+        outbox.publish(session, MessageType.POINTS_EARNED, data, now, flush=False)
         paid += 1
     return paid, paid * points
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from loyalty_portal.models import LedgerEntry, Member
+from loyalty_portal.models.enums import MessageType
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.ledger import lots
@@ -32,6 +34,8 @@ def pay(session: DbSession, member: Member, now: datetime) -> LedgerEntry | None
         expires_at=program_lot_expiry(now, program),
         **Actor.system("welcome").source(),
     )
+    data = outbox.points(member, program.welcome_bonus, title=TITLE)
+    outbox.publish(session, MessageType.POINTS_EARNED, data, now, flush=False)
     tiers.recompute(session, member, now, program.tier_window_days)
     session.flush()
     return entry
