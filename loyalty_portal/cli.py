@@ -22,6 +22,7 @@ from loyalty_portal.services.members.tokens import issue_member_token
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import plural
 
 api_key_cli = AppGroup("api-key", help="Create, list and revoke API keys.")
 points_cli = AppGroup("points", help="Program-wide points jobs (run them from cron).")
@@ -176,8 +177,9 @@ def points_expire() -> None:
     holds = hold_expiry.expire_all_due_holds(db.session, now)
     db.session.commit()
     click.echo(
-        f"Expired {points:,} points of {members:,} members; released {released:,} pending points; "
-        f"settled the expired holds of {holds:,} members."
+        f"Expired {plural(points, 'point')} of {plural(members, 'member')}; released "
+        f"{plural(released, 'pending point')}; settled the expired holds of "
+        f"{plural(holds, 'member')}."
     )
 
 
@@ -188,7 +190,7 @@ def points_birthdays() -> None:
 
     paid, points = birthdays.award_birthdays(db.session, utcnow())
     db.session.commit()
-    click.echo(f"Birthday rewards: {points:,} points to {paid:,} members.")
+    click.echo(f"Birthday rewards: {plural(points, 'point')} to {plural(paid, 'member')}.")
 
 
 @tiers_cli.command("recompute")
@@ -197,7 +199,7 @@ def tiers_recompute() -> None:
     program = load_program(db.session)
     changed = tiers.recompute_all(db.session, utcnow(), program.tier_window_days)
     db.session.commit()
-    click.echo(f"{changed:,} members changed tier.")
+    click.echo(f"{plural(changed, 'member')} changed tier.")
 
 
 @ledger_cli.command("verify")

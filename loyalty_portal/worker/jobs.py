@@ -26,6 +26,7 @@ from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.services.webhooks import deliveries, sending
 from loyalty_portal.timeutil import utcnow
+from loyalty_portal.web.forms import plural
 
 #: A job returns its summary, or None when it found nothing to do (logged at DEBUG).
 Job = Callable[[threading.Event], str | None]
@@ -110,7 +111,7 @@ def expire_lots(stop: threading.Event) -> str:
         return "skipped: another worker runs it"
     members, points = expiry.expire_all_due(db.session, utcnow())
     db.session.commit()
-    return f"expired {points:,} points of {members:,} members"
+    return f"expired {plural(points, 'point')} of {plural(members, 'member')}"
 
 
 def recompute_tiers(stop: threading.Event) -> str:

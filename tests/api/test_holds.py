@@ -124,7 +124,7 @@ def test_an_expired_hold_is_spendable_at_once_and_settled_by_points_expire(api, 
     late = api.post(f"/v1/hold/{hold_id}/capture", key, {})
     assert late.status_code == 409 and error_code(late) == "hold_expired"
     result = app.test_cli_runner().invoke(args=["points", "expire"])
-    assert result.exit_code == 0 and "expired holds of 1 members" in result.output
+    assert result.exit_code == 0 and "expired holds of 1 member." in result.output
     _verify(app)
     assert api.get(f"/v1/hold/{hold_id}", key).get_json()["hold"]["status"] == "EXPIRED"
 

@@ -97,8 +97,9 @@ def test_api_key_lifecycle(app, runner):
     assert plain.startswith("lp_")
     with app.app_context():
         key = api_keys.authenticate(db.session, plain, utcnow())
-        assert key is not None and key.scopes == ["events", "read"]
-        assert key.key_hash != plain and plain not in str(
+        assert key is not None and key.scopes == ("events", "read")
+        stored = db.session.get_one(ApiKey, key.id)
+        assert stored.key_hash != plain and plain not in str(
             db.session.execute(text("SELECT * FROM api_key")).all()
         )
     listed = runner.invoke(args=["api-key", "list"])
@@ -138,7 +139,7 @@ def test_points_expire_is_idempotent(app, runner, make):
         db.session.commit()
     first = runner.invoke(args=["points", "expire"])
     assert first.exit_code == 0
-    assert "Expired 10 points of 1 members" in first.output
+    assert "Expired 10 points of 1 member;" in first.output
     assert "released 7 pending points" in first.output
     second = runner.invoke(args=["points", "expire"])
     assert "Expired 0 points of 0 members; released 0" in second.output
@@ -164,7 +165,7 @@ def test_tiers_recompute(app, runner, make):
         db.session.commit()
         assert db.session.scalars(select(Member)).one().tier.name == "Gold"
     result = runner.invoke(args=["tiers", "recompute"])
-    assert "1 members changed tier" in result.output
+    assert "1 member changed tier" in result.output
     with app.app_context():
         assert db.session.scalars(select(Member)).one().tier.name == "Bronze"
 

@@ -33,7 +33,7 @@ def test_once_runs_every_job_and_logs_a_line_each(app, make, runner, caplog):
     ran = [line.split()[1] for line in lines]
     assert set(ran) >= set(JOBS) - {"deliveries"}  # nothing to deliver: logged at DEBUG
     assert any("released 40 pending points" in line for line in lines)
-    assert any("expired 30 points of 1 members" in line for line in lines)
+    assert any("expired 30 points of 1 member" in line for line in lines)
     with app.app_context():
         assert db.session.scalars(select(Member.balance)).one() == 40
         types = list(db.session.scalars(select(OutboxMessage.type).order_by(OutboxMessage.id)))
