@@ -41,6 +41,10 @@ CALLS = {
     "offer_details": ("GET", "/v1/offer/coffee", None),
     "shop_details": ("GET", "/v1/offer/shop/cafe", None),
     "cancel_coupon": ("POST", "/v1/coupon/{coupon}/cancel", {"reason": "test"}),
+    "fulfil_coupon": ("POST", "/v1/coupon/{pending}/fulfil", {"code": "SHOP-1"}),
+    "create_webhook": ("POST", "/v1/webhook", {"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+    "list_webhooks": ("GET", "/v1/webhook", None),
+    "delete_webhook": ("DELETE", "/v1/webhook/{webhook}", None),
     "create_usergroup": ("POST", "/v1/usergroup", {"title": {"default": "G", "de": "G"}}),
     "project_leaderboard": (
         "GET",
@@ -52,25 +56,41 @@ USER_ROUTES = [e for e in CALLS if "{user}" in str(CALLS[e][1:])]
 SPECS = {spec.endpoint: spec for spec in ROUTES}
 
 
+@pytest.fixture
+def app_config():
+    """The webhook URL below is on 127.0.0.1 (nothing is ever sent to it here)."""
+    return {"WEBHOOKS_ALLOW_PRIVATE": True}
+
+
 def test_the_matrix_covers_every_route():
     assert set(CALLS) == set(SPECS)
 
 
 @pytest.fixture
 def world(api, make, admin_key):
-    """alice and bob with 100 points; bob holds an active coupon."""
+    """alice and bob with 100 points; bob holds an active coupon and a pending one (manual
+    fulfilment); one webhook endpoint."""
     make.rule("login", points=10)
     make.shop("cafe", name="Café")
     make.offer("coffee", cost=10, shop_id="cafe")
+    make.offer("mug", cost=10, fulfilment="manual")
     make.member("alice", balance=100)
     make.member("bob", balance=100)
     r = api.post("/v1/user/bob/offer/coffee/redeem", admin_key)
-    return {"coupon": r.get_json()["coupon"]["couponId"]}
+    pending = api.post("/v1/user/bob/offer/mug/redeem", admin_key).get_json()["coupon"]
+    hook = api.post(
+        "/v1/webhook", api.key("webhooks"), {"url": "http://127.0.0.1:9/h", "events": ["*"]}
+    )
+    return {
+        "coupon": r.get_json()["coupon"]["couponId"],
+        "pending": pending["couponId"],
+        "webhook": hook.get_json()["webhookId"],
+    }
 
 
-def _send(api, endpoint, headers, user, coupon):
+def _send(api, endpoint, headers, user, world):
     method, path, body = CALLS[endpoint]
-    path = path.format(user=user, coupon=coupon)
+    path = path.format(user=user, **world)
     if body is not None:
         body = {k: (v.format(user=user) if isinstance(v, str) else v) for k, v in body.items()}
     return api.call(method, path, headers, json=body)
@@ -79,7 +99,7 @@ def _send(api, endpoint, headers, user, coupon):
 @pytest.mark.parametrize("endpoint", USER_ROUTES)
 def test_member_token_for_alice_cannot_touch_bob(api, app, world, endpoint):
     before = snapshot(app)
-    r = _send(api, endpoint, api.member("alice"), "bob", world["coupon"])
+    r = _send(api, endpoint, api.member("alice"), "bob", world)
     assert r.status_code == 403, r.get_json()
     assert error_code(r) == "forbidden"
     assert snapshot(app) == before
@@ -88,7 +108,7 @@ def test_member_token_for_alice_cannot_touch_bob(api, app, world, endpoint):
 @pytest.mark.parametrize("endpoint", list(CALLS))
 def test_no_credential_is_401_and_changes_nothing(api, app, world, endpoint):
     before = snapshot(app)
-    r = _send(api, endpoint, {}, "bob", world["coupon"])
+    r = _send(api, endpoint, {}, "bob", world)
     assert r.status_code == 401 and error_code(r) == "unauthorized"
     assert snapshot(app) == before
 
@@ -102,7 +122,7 @@ def test_revoked_or_unknown_key_is_401(api, app, make, world, endpoint):
         db.session.commit()
     before = snapshot(app)
     for headers in ({"x-api-key": plain}, {"x-api-key": "lp_not-a-real-key"}, {"x-api-key": ""}):
-        r = _send(api, endpoint, headers, "bob", world["coupon"])
+        r = _send(api, endpoint, headers, "bob", world)
         assert r.status_code == 401 and error_code(r) == "unauthorized"
     assert snapshot(app) == before
 
@@ -110,9 +130,9 @@ def test_revoked_or_unknown_key_is_401(api, app, make, world, endpoint):
 @pytest.mark.parametrize("endpoint", list(CALLS))
 def test_a_key_without_the_scope_is_403(api, app, world, endpoint):
     needed = SPECS[endpoint].scope
-    others = [s for s in ("events", "users", "redeem", "read") if s != needed]
+    others = [s for s in ("events", "users", "redeem", "read", "webhooks") if s != needed]
     before = snapshot(app)
-    r = _send(api, endpoint, api.key(*others), "bob", world["coupon"])
+    r = _send(api, endpoint, api.key(*others), "bob", world)
     assert r.status_code == 403 and error_code(r) == "forbidden"
     assert snapshot(app) == before
 
@@ -120,7 +140,7 @@ def test_a_key_without_the_scope_is_403(api, app, world, endpoint):
 @pytest.mark.parametrize("endpoint", [e for e in CALLS if SPECS[e].api_key_only])
 def test_api_key_only_routes_refuse_member_tokens(api, app, world, endpoint):
     before = snapshot(app)
-    r = _send(api, endpoint, api.member("bob"), "bob", world["coupon"])
+    r = _send(api, endpoint, api.member("bob"), "bob", world)
     assert r.status_code == 403 and error_code(r) == "forbidden"
     assert snapshot(app) == before
 
@@ -130,7 +150,7 @@ def test_api_key_only_routes_refuse_member_tokens(api, app, world, endpoint):
     [e for e in CALLS if not SPECS[e].api_key_only and e not in ("delete_user", "create_user")],
 )
 def test_a_member_token_works_for_its_own_user(api, world, endpoint):
-    r = _send(api, endpoint, api.member("bob"), "bob", world["coupon"])
+    r = _send(api, endpoint, api.member("bob"), "bob", world)
     assert r.status_code in (200, 201), r.get_json()
 
 
@@ -152,7 +172,7 @@ def test_member_token_may_create_itself_but_only_an_api_key_with_users_erases(ap
 @pytest.mark.parametrize("endpoint", list(CALLS))
 def test_the_scope_that_each_route_needs_is_enough(api, world, endpoint):
     user = "dave" if endpoint == "create_user" else "bob"  # a new user for creation
-    r = _send(api, endpoint, api.key(SPECS[endpoint].scope), user, world["coupon"])
+    r = _send(api, endpoint, api.key(SPECS[endpoint].scope), user, world)
     assert r.status_code in (200, 201), r.get_json()
 
 
