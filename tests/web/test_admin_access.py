@@ -5,6 +5,7 @@ The routes come from app.url_map, so a route added later is covered without edit
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ def program(app: Flask, make: Any) -> dict[str, str]:
     make.offer("coffee", cost=50, shop_id="cafe", fulfilment="manual")
     make.member("ann", balance=500)
     key, _ = make.api_key(["read"])
+    campaign = make.campaign("Double", utcnow(), utcnow() + timedelta(days=1), multiplier="2")
     with app.app_context():
         ann = db.session.query(Member).filter_by(user_id="ann").one()
         coupon = redeeming.redeem(
@@ -54,6 +56,7 @@ def program(app: Flask, make: Any) -> dict[str, str]:
             "key_id": str(key.id),
             "rule_id": str(db.session.query(EarningRule.id).scalar()),
             "tier_id": str(db.session.query(Tier.id).scalar()),
+            "campaign_id": campaign.id,
         }
         db.session.commit()
     return values
