@@ -4,7 +4,8 @@ For each backend it measures the framework's ceiling (GET /bench/ping), the mini
 correct redemption (the anchor app in bench/app.py) and GET /v1/user/{userId}/points,
 POST /v1/event, POST /v1/user/{userId}/offer/{offerId}/redeem and POST /v1/event/batch:
 requests/s, p50 and p99, and the ratios the issue sets goals for (points and event to the
-ceiling, redeem to the anchor, batch in events/s). Prints a Markdown report and writes it to bench/RESULTS.md.
+ceiling, redeem to the anchor, batch in events/s). Prints a Markdown report and writes it
+to bench/RESULTS.md.
 
     make bench                          # or: .venv/bin/python bench/run.py --help
 """
