@@ -11,6 +11,7 @@ from loyalty_portal.api.schemas.responses import EventResponse, RedeemResponse
 #: The route table of API.md, legacy aliases included.
 API_MD_ROUTES = {
     ("post", "/v1/event"),
+    ("post", "/v1/event/batch"),
     ("post", "/v1/user"),
     ("get", "/v1/user/{userId}"),
     ("delete", "/v1/user/{userId}"),
