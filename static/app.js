@@ -32,12 +32,6 @@
     }
   });
 
-  // Forms that ask first (data-confirm="..."): no inline handlers, the CSP forbids them.
-  document.addEventListener("submit", (event) => {
-    const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
-
   function announce(text) {
     const region = document.getElementById("announcer");
     if (region) region.textContent = text;
