@@ -4,9 +4,11 @@ and member tokens acting for someone else. Refusals change nothing."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from loyalty_portal.api.routing import ROUTES
 from loyalty_portal.extensions import db
+from loyalty_portal.models import Member, PointsHold
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
@@ -32,10 +34,16 @@ CALLS = {
     "use_coupon": ("PUT", "/v1/user/{user}/coupon/{coupon}", {}),
     "user_leaderboard": ("GET", "/v1/user/{user}/leaderboard?groupId=default&timeframe=7d", None),
     "user_rank": ("GET", "/v1/user/{user}/rank", None),
+    "refund_order": ("POST", "/v1/order/1017/refund", {"userId": "{user}"}),
+    "get_order": ("GET", "/v1/order/1017?userId={user}", None),
+    "create_hold": ("POST", "/v1/user/{user}/points/hold", {"points": 5}),
     # routes that name no user
     "offer_details": ("GET", "/v1/offer/coffee", None),
     "shop_details": ("GET", "/v1/offer/shop/cafe", None),
     "cancel_coupon": ("POST", "/v1/coupon/{coupon}/cancel", {"reason": "test"}),
+    "capture_hold": ("POST", "/v1/hold/{hold}/capture", {}),
+    "release_hold": ("POST", "/v1/hold/{hold}/release", {}),
+    "get_hold": ("GET", "/v1/hold/{hold}", None),
     "create_usergroup": ("POST", "/v1/usergroup", {"title": {"default": "G", "de": "G"}}),
     "project_leaderboard": (
         "GET",
@@ -60,12 +68,26 @@ def world(api, make, admin_key):
     make.member("alice", balance=100)
     make.member("bob", balance=100)
     r = api.post("/v1/user/bob/offer/coffee/redeem", admin_key)
+    for user in ("alice", "bob"):  # an order 1017 and a hold each
+        api.post("/v1/event", admin_key, {"eventId": "login", "userId": user, "orderId": "1017"})
+        api.post(f"/v1/user/{user}/points/hold", admin_key, {"points": 5})
     return {"coupon": r.get_json()["coupon"]["couponId"]}
+
+
+def _hold_of(api, user: str) -> str:
+    """The user's hold (world gives each one)."""
+    with api.make.app.app_context():
+        return str(
+            db.session.scalar(
+                select(PointsHold.id).join(Member).where(Member.user_id == user).limit(1)
+            )
+        )
 
 
 def _send(api, endpoint, headers, user, coupon):
     method, path, body = CALLS[endpoint]
-    path = path.format(user=user, coupon=coupon)
+    hold = _hold_of(api, user) if "{hold}" in path else ""
+    path = path.format(user=user, coupon=coupon, hold=hold)
     if body is not None:
         body = {k: (v.format(user=user) if isinstance(v, str) else v) for k, v in body.items()}
     return api.call(method, path, headers, json=body)
