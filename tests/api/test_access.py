@@ -4,9 +4,11 @@ and member tokens acting for someone else. Refusals change nothing."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from loyalty_portal.api.routing import ROUTES
 from loyalty_portal.extensions import db
+from loyalty_portal.models import Member, PointsHold
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
@@ -32,6 +34,9 @@ CALLS = {
     "use_coupon": ("PUT", "/v1/user/{user}/coupon/{coupon}", {}),
     "user_leaderboard": ("GET", "/v1/user/{user}/leaderboard?groupId=default&timeframe=7d", None),
     "user_rank": ("GET", "/v1/user/{user}/rank", None),
+    "refund_order": ("POST", "/v1/order/1017/refund", {"userId": "{user}"}),
+    "get_order": ("GET", "/v1/order/1017?userId={user}", None),
+    "create_hold": ("POST", "/v1/user/{user}/points/hold", {"points": 5}),
     # routes that name no user
     "log_event_batch": (
         "POST",
@@ -45,6 +50,9 @@ CALLS = {
     "create_webhook": ("POST", "/v1/webhook", {"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
     "list_webhooks": ("GET", "/v1/webhook", None),
     "delete_webhook": ("DELETE", "/v1/webhook/{webhook}", None),
+    "capture_hold": ("POST", "/v1/hold/{hold}/capture", {}),
+    "release_hold": ("POST", "/v1/hold/{hold}/release", {}),
+    "get_hold": ("GET", "/v1/hold/{hold}", None),
     "create_usergroup": ("POST", "/v1/usergroup", {"title": {"default": "G", "de": "G"}}),
     "project_leaderboard": (
         "GET",
@@ -69,7 +77,7 @@ def test_the_matrix_covers_every_route():
 @pytest.fixture
 def world(api, make, admin_key):
     """alice and bob with 100 points; bob holds an active coupon and a pending one (manual
-    fulfilment); one webhook endpoint."""
+    fulfilment); one webhook endpoint; each has an order 1017 and a hold."""
     make.rule("login", points=10)
     make.shop("cafe", name="Café")
     make.offer("coffee", cost=10, shop_id="cafe")
@@ -78,6 +86,9 @@ def world(api, make, admin_key):
     make.member("bob", balance=100)
     r = api.post("/v1/user/bob/offer/coffee/redeem", admin_key)
     pending = api.post("/v1/user/bob/offer/mug/redeem", admin_key).get_json()["coupon"]
+    for user in ("alice", "bob"):  # an order 1017 and a hold each
+        api.post("/v1/event", admin_key, {"eventId": "login", "userId": user, "orderId": "1017"})
+        api.post(f"/v1/user/{user}/points/hold", admin_key, {"points": 5})
     hook = api.post(
         "/v1/webhook", api.key("webhooks"), {"url": "http://127.0.0.1:9/h", "events": ["*"]}
     )
@@ -88,9 +99,20 @@ def world(api, make, admin_key):
     }
 
 
+def _hold_of(api, user: str) -> str:
+    """The user's hold (world gives each one)."""
+    with api.make.app.app_context():
+        return str(
+            db.session.scalar(
+                select(PointsHold.id).join(Member).where(Member.user_id == user).limit(1)
+            )
+        )
+
+
 def _send(api, endpoint, headers, user, world):
     method, path, body = CALLS[endpoint]
-    path = path.format(user=user, **world)
+    hold = _hold_of(api, user) if "{hold}" in path else ""
+    path = path.format(user=user, hold=hold, **world)
     if body is not None:
         body = {k: (v.format(user=user) if isinstance(v, str) else v) for k, v in body.items()}
     return api.call(method, path, headers, json=body)
