@@ -53,6 +53,20 @@ CALLS = {
     "capture_hold": ("POST", "/v1/hold/{hold}/capture", {}),
     "release_hold": ("POST", "/v1/hold/{hold}/release", {}),
     "get_hold": ("GET", "/v1/hold/{hold}", None),
+    "preview_event": ("POST", "/v1/event/preview", {"eventId": "login", "userId": "{user}"}),
+    "get_referral": ("GET", "/v1/user/{user}/referral", None),
+    "create_campaign": (
+        "POST",
+        "/v1/campaign",
+        {
+            "title": "Double",
+            "startsAt": "2030-01-01T00:00:00Z",
+            "endsAt": "2030-01-02T00:00:00Z",
+            "multiplier": 2,
+        },
+    ),
+    "list_campaigns": ("GET", "/v1/campaign", None),
+    "end_campaign": ("DELETE", "/v1/campaign/{campaign}", None),
     "create_usergroup": ("POST", "/v1/usergroup", {"title": {"default": "G", "de": "G"}}),
     "project_leaderboard": (
         "GET",
@@ -77,7 +91,8 @@ def test_the_matrix_covers_every_route():
 @pytest.fixture
 def world(api, make, admin_key):
     """alice and bob with 100 points; bob holds an active coupon and a pending one (manual
-    fulfilment); one webhook endpoint; each has an order 1017 and a hold."""
+    fulfilment); one webhook endpoint; one scheduled campaign; each has an order 1017 and a
+    hold."""
     make.rule("login", points=10)
     make.shop("cafe", name="Café")
     make.offer("coffee", cost=10, shop_id="cafe")
@@ -92,10 +107,21 @@ def world(api, make, admin_key):
     hook = api.post(
         "/v1/webhook", api.key("webhooks"), {"url": "http://127.0.0.1:9/h", "events": ["*"]}
     )
+    campaign = api.post(
+        "/v1/campaign",
+        api.key("program"),
+        {
+            "title": "Later",
+            "startsAt": "2030-01-01T00:00:00Z",
+            "endsAt": "2030-01-02T00:00:00Z",
+            "bonusPoints": 5,
+        },
+    )
     return {
         "coupon": r.get_json()["coupon"]["couponId"],
         "pending": pending["couponId"],
         "webhook": hook.get_json()["webhookId"],
+        "campaign": campaign.get_json()["campaignId"],
     }
 
 
