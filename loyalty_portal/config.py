@@ -78,6 +78,7 @@ DEFAULTS: dict[str, Any] = {
         "deliveries": 1,
         "pending_release": 60,
         "lot_expiry": 300,
+        "hold_expiry": 60,
         "tier_recompute": 3600,
         "analytics_refresh": 300,
         "idempotency_purge": 3600,

@@ -21,7 +21,7 @@ from loyalty_portal.extensions import db
 from loyalty_portal.mail.delivery import deliver_unsent
 from loyalty_portal.services.analytics import dashboard
 from loyalty_portal.services.core import idempotency
-from loyalty_portal.services.ledger import expiry, pending
+from loyalty_portal.services.ledger import expiry, hold_expiry, pending
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.services.webhooks import deliveries, sending
@@ -114,6 +114,15 @@ def expire_lots(stop: threading.Event) -> str:
     return f"expired {plural(points, 'point')} of {plural(members, 'member')}"
 
 
+def expire_holds(stop: threading.Event) -> str:
+    """Settle checkouts' holds past `expiresAt` (reads already count them as released)."""
+    if not _exclusive("hold_expiry"):
+        return "skipped: another worker runs it"
+    members = hold_expiry.expire_all_due_holds(db.session, utcnow())
+    db.session.commit()
+    return f"settled the expired holds of {plural(members, 'member')}"
+
+
 def recompute_tiers(stop: threading.Event) -> str:
     if not _exclusive("tier_recompute"):
         return "skipped: another worker runs it"
@@ -155,6 +164,7 @@ JOBS: dict[str, Job] = {
     "deliveries": deliver_webhooks,
     "pending_release": release_pending,
     "lot_expiry": expire_lots,
+    "hold_expiry": expire_holds,
     "tier_recompute": recompute_tiers,
     "analytics_refresh": refresh_analytics,
     "idempotency_purge": purge_idempotency,

@@ -41,6 +41,25 @@ def test_once_runs_every_job_and_logs_a_line_each(app, make, runner, caplog):
         assert db.session.scalars(select(WorkerHeartbeat)).one().beat_at is not None
 
 
+def test_the_worker_settles_expired_holds(app, make, runner, caplog):
+    from loyalty_portal.models import PointsHold
+    from loyalty_portal.services.ledger import holds
+
+    make.member("ann", balance=100)
+    with app.app_context():  # a checkout's hold of 60 points that expired an hour ago
+        holds.create_hold(db.session, "ann", 60, now=utcnow() - timedelta(hours=2), expires_in=3600)
+        db.session.commit()
+    with caplog.at_level(logging.INFO, logger="loyalty_portal.worker"):
+        result = runner.invoke(args=["worker", "--once", "--only", "hold_expiry"])
+    assert result.exit_code == 0, result.output
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("job ")]
+    assert any("settled the expired holds of 1 member" in line for line in lines), lines
+    with app.app_context():
+        member = db.session.scalars(select(Member).where(Member.user_id == "ann")).one()
+        assert (member.balance, member.held_points) == (100, 0)
+        assert db.session.scalars(select(PointsHold.status)).one() == "EXPIRED"
+
+
 def test_unknown_job_is_refused(runner):
     result = runner.invoke(args=["worker", "--once", "--only", "nope"])
     assert result.exit_code != 0 and "Unknown job(s): nope" in result.output
