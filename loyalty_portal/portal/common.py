@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
+from typing import Any
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
+from loyalty_portal.services.earning.rule_snapshots import all_rules
 from loyalty_portal.services.ledger import settlement
+from loyalty_portal.services.program import campaigns, tiers
 from loyalty_portal.web.access import current_member
 
 
@@ -42,3 +45,14 @@ def initial(text: str, *, anywhere: bool = False) -> str:
         if not anywhere:
             break
     return ""
+
+
+def campaigns_now(member: Member, now: datetime) -> dict[str, Any]:
+    """The campaigns running now that this member can benefit from, with the titles of the
+    rules they raise (`_campaigns_now.html`: the dashboard and Ways to earn)."""
+    tier = tiers.tier_by_id(db.session, member.tier_id)
+    live = campaigns.open_to(db.session, now, tier, {g.id for g in member.usergroups})
+    return {
+        "campaigns": live,
+        "rule_titles": {r.event_id: r.title for r in all_rules(db.session)},
+    }

@@ -9,13 +9,11 @@ from werkzeug.wrappers import Response
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.cards import cards_for
-from loyalty_portal.portal.common import friendly_name, settled_member
+from loyalty_portal.portal.common import campaigns_now, friendly_name, settled_member
 from loyalty_portal.portal.queries import affordable_candidates
-from loyalty_portal.services.earning.rule_snapshots import all_rules
 from loyalty_portal.services.ledger.history import HistoryFilter, page_by_cursor
 from loyalty_portal.services.members import welcome_bonus
 from loyalty_portal.services.members.summary import member_summary
-from loyalty_portal.services.program import campaigns, tiers
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
 
@@ -42,15 +40,11 @@ def dashboard() -> str:
     )
     candidates = affordable_candidates(db.session, member, now)
     affordable = [c for c in cards_for(db.session, member, candidates, now) if c.redeemable]
-    tier = tiers.tier_by_id(db.session, member.tier_id)
-    live = campaigns.open_to(db.session, now, tier, {g.id for g in member.usergroups})
-    rule_titles = {r.event_id: r.title for r in all_rules(db.session)}
     return render_template(
         "portal/dashboard.html",
         greeting=friendly_name(member, current_user.email),
         first_time=all(e.title == welcome_bonus.TITLE for e in recent.items),
-        campaigns=live,
-        rule_titles=rule_titles,
+        **campaigns_now(member, now),
         summary=summary,
         recent=recent,
         affordable=affordable[:AFFORDABLE_SHOWN],

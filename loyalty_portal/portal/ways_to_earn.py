@@ -12,7 +12,7 @@ from flask import render_template
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, Member
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import campaigns_now, settled_member
 from loyalty_portal.portal.queries import active_rules
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
@@ -106,4 +106,5 @@ def ways_to_earn() -> str:
         ways=ways_for(member, active_rules(db.session, now), program.pending_days),
         tier=member.tier,
         multiplier=number(member.tier.multiplier) if member.tier else "1",
+        **campaigns_now(member, now),
     )

@@ -93,7 +93,7 @@ def test_campaign_admin_is_for_admins_only(client, make):
     assert client.get("/admin/campaigns").status_code in (302, 403)
 
 
-def test_dashboard_shows_active_campaigns_the_member_can_benefit_from(app, client, make):
+def test_dashboard_and_ways_to_earn_show_active_campaigns_the_member_can_use(app, client, make):
     make.group("vip")
     make.rule("purchase", title="Purchase", points=10)
     now = utcnow()
@@ -109,6 +109,9 @@ def test_dashboard_shows_active_campaigns_the_member_can_benefit_from(app, clien
     assert "VIP only" not in page and "Next week" not in page
     berlin_end = (now + hour).astimezone(ZoneInfo("Europe/Berlin"))
     assert f"{berlin_end:%H:%M}" in page
+    ways = text_of(client.get("/portal/earn").get_data(as_text=True))  # Ways to earn too
+    assert "Double points weekend" in ways and "×2 points on Purchase" in ways
+    assert "VIP only" not in ways and "Next week" not in ways
 
 
 def test_try_it_panel_applies_campaigns_like_the_event_path(app, client, admin, make):
