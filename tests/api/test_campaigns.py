@@ -54,7 +54,7 @@ def test_double_points_campaign_doubles_and_is_named_in_response_log_and_history
 
 
 def test_formula_applies_tier_then_campaign_then_bonus_and_best_one_wins(api, make, program_key):
-    make.tier("Gold", 0, "1.5")
+    make.tier("Gold", 20, "1.5")  # reached by the first event's 22 points
     make.rule("login", points=7, title="Login")
     start, end = _now() - timedelta(hours=1), _now() + timedelta(hours=1)
     make.campaign("Small bonus", start, end, bonus_points=3)

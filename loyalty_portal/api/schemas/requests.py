@@ -117,7 +117,7 @@ class AdjustPointsBody(RequestModel):
 
 class RedeemBody(RequestModel):
     metadata: Metadata = Field(default_factory=dict)
-    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER)] | None = Field(
+    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER), WholeNumber] | None = Field(
         None,
         description="The price the member was shown; if the offer now costs anything "
         "else the answer is 409 `price_changed` and nothing is spent.",
@@ -134,7 +134,7 @@ class GenericRedeemBody(RequestModel):
     userId: UserId | None = Field(None, validation_alias=USER_ID_ALIASES)
     offerId: ShortText = Field(validation_alias=AliasChoices("offerId", "rewardId"))
     metadata: Metadata = Field(default_factory=dict)
-    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER)] | None = Field(
+    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER), WholeNumber] | None = Field(
         None,
         description="The price the member was shown; if the offer now costs anything "
         "else the answer is 409 `price_changed` and nothing is spent.",
@@ -147,7 +147,7 @@ class LegacyRedeemBody(RequestModel):
     customerId: UserId | None = Field(None, validation_alias=USER_ID_ALIASES)
     rewardId: ShortText = Field(validation_alias=AliasChoices("rewardId", "offerId"))
     metadata: Metadata = Field(default_factory=dict)
-    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER)] | None = Field(
+    expectedPoints: Annotated[int, Field(ge=0, le=MAX_NUMBER), WholeNumber] | None = Field(
         None,
         description="The price the member was shown; if the offer now costs anything "
         "else the answer is 409 `price_changed` and nothing is spent.",
