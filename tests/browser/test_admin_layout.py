@@ -29,7 +29,7 @@ def test_the_section_menu_fits_on_one_line_at_1280(new_page, make):
     tops = page.eval_on_selector_all(
         ".admin-nav a", "links => links.map(a => Math.round(a.getBoundingClientRect().top))"
     )
-    assert len(tops) == 12 and len(set(tops)) == 1, tops
+    assert len(tops) == 15 and len(set(tops)) == 1, tops
     overflow = page.eval_on_selector(".admin-nav ul", "ul => ul.scrollWidth - ul.clientWidth")
     assert overflow <= 0
 

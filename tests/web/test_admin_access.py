@@ -14,6 +14,7 @@ from flask import Flask
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, Member, Tier, WebhookDelivery
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import holds
 from loyalty_portal.services.rewards import coupons, redeeming
 from loyalty_portal.services.webhooks import deliveries, endpoints
 from loyalty_portal.timeutil import utcnow
@@ -57,6 +58,8 @@ def program(app: Flask, make: Any) -> dict[str, str]:
             "rule_id": str(db.session.query(EarningRule.id).scalar()),
             "tier_id": str(db.session.query(Tier.id).scalar()),
             "campaign_id": campaign.id,
+            "order_key": "1017",
+            "hold_id": holds.create_hold(db.session, "ann", 10, now=utcnow())[0].id,
         }
         db.session.commit()
     return values

@@ -43,7 +43,8 @@ def test_create_a_key_shows_it_once(app, client, admin):
 
 def test_key_form_validation(app, client, admin):
     response = client.post("/admin/api-keys", data={"name": "No scopes"})
-    assert b"Scopes must be some of: events, users, redeem, read, webhooks." in response.data
+    scopes = b"events, users, redeem, read, webhooks, program"
+    assert b"Scopes must be some of: " + scopes + b"." in response.data
     assert b'value="No scopes"' in response.data
     with app.app_context():
         assert db.session.query(ApiKey).count() == 0

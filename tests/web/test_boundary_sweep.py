@@ -8,6 +8,7 @@ body. Any answer is fine but a 5xx: bad input is the caller's mistake and says s
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import EarningRule, Member, Tier
+from loyalty_portal.models import EarningRule, Member, Tier, WebhookDelivery
 from loyalty_portal.services.core.actors import Actor
+from loyalty_portal.services.ledger import holds
 from loyalty_portal.services.rewards import redeeming
+from loyalty_portal.services.webhooks import deliveries, endpoints
 from loyalty_portal.timeutil import utcnow
 from tests.factories import PASSWORD
 from tests.web.sweep_support import RecordingArgs, api_query_names, page_forms, record_query_names
@@ -63,11 +66,22 @@ def program(app: Flask, make: Any) -> dict[str, str]:
     make.member_login("ann@example.com", user_id="ann", balance=500)
     make.admin("root@example.com")
     key, plain = make.api_key(["events", "users", "redeem", "read"])
+    campaign = make.campaign("Double", utcnow(), utcnow() + timedelta(days=1), multiplier="2")
     with app.app_context():
         ann = db.session.query(Member).filter_by(user_id="ann").one()
         coupon = redeeming.redeem(
             db.session, ann, "coffee", now=utcnow(), actor=Actor.member("ann")
         )
+        hook = endpoints.create(
+            db.session,
+            "http://127.0.0.1:9/hooks",
+            ["*"],
+            actor=Actor.system("test"),
+            now=utcnow(),
+            allow_private=True,
+        )
+        endpoints.send_test(db.session, hook, actor=Actor.system("test"), now=utcnow())
+        deliveries.dispatch(db.session, utcnow())
         values = {
             "offer_id": "coffee",
             "shop_id": "cafe",
@@ -80,6 +94,12 @@ def program(app: Flask, make: Any) -> dict[str, str]:
             "project_id": "test-project",
             "token": "not-a-token",
             "api_key": plain,
+            "campaign_id": campaign.id,
+            "order_key": "1017",
+            "hold_id": holds.create_hold(db.session, "ann", 10, now=utcnow())[0].id,
+            "endpoint_id": hook.id,
+            "webhook_id": hook.id,
+            "delivery_id": str(db.session.query(WebhookDelivery.id).limit(1).scalar()),
         }
         db.session.commit()
     return values

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from loyalty_portal.models import Member, PointsHold
+from loyalty_portal.models import AuditLog, Member, PointsHold
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.earning import events, refunds
 from loyalty_portal.services.ledger import holds
@@ -85,6 +85,20 @@ def admin(make, auth):
     return account
 
 
+def audited(action):
+    """The (target type, target id) of the audit log's entries for `action`."""
+
+    def query(session):
+        rows = session.execute(
+            select(AuditLog.target_type, AuditLog.target_id)
+            .where(AuditLog.action == action)
+            .order_by(AuditLog.id)
+        )
+        return [tuple(row) for row in rows]
+
+    return query
+
+
 def test_admin_refunds_an_order_from_the_member_page(app, client, admin, make, shop):
     buy(app, "bob", "2001", 100)
     page = client.get("/admin/members/bob").get_data(as_text=True)
@@ -106,6 +120,7 @@ def test_admin_refunds_an_order_from_the_member_page(app, client, admin, make, s
     page = client.get("/admin/members/bob").get_data(as_text=True)
     assert "Refunded" in page and 'data-testid="refund-2001"' not in page
     assert read(app, verify) == []
+    assert read(app, audited("order.refund")) == [("order", "2001")] * 2  # the refused one: none
 
 
 def test_admin_sees_and_releases_active_holds(app, client, admin, make, shop):
@@ -120,3 +135,4 @@ def test_admin_sees_and_releases_active_holds(app, client, admin, make, shop):
     assert f"The hold {hold_id} was released." in page and "No active holds." in page
     assert read(app, lambda s: s.get_one(PointsHold, hold_id).status) == "RELEASED"
     assert read(app, lambda s: s.scalar(select(Member.held_points))) == 0
+    assert read(app, audited("hold.release")) == [("hold", hold_id)]

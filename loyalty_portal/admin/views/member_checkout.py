@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from loyalty_portal.admin import bp
 from loyalty_portal.admin.forms.members import RefundForm
+from loyalty_portal.admin.helpers import admin_actor
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
 from loyalty_portal.services.core.errors import DomainError
@@ -45,6 +46,7 @@ def member_refund(user_id: str, order_key: str) -> Response:
             amount=form.amount.data,
             reason=(form.reason.data or "").strip(),
             now=utcnow(),
+            audited_by=admin_actor(),
         ),
         field="amount",
         success=lambda outcome: (
@@ -62,7 +64,9 @@ def member_refund(user_id: str, order_key: str) -> Response:
 def member_release_hold(user_id: str, hold_id: str) -> Response:
     member = members.get_member(db.session, user_id)
     try:
-        holds.release(db.session, hold_id, now=utcnow(), owner=member.user_id)
+        holds.release(
+            db.session, hold_id, now=utcnow(), owner=member.user_id, audited_by=admin_actor()
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from loyalty_portal.models import EventLog, Member, OrderRefund, PendingAward, ShopOrder
 from loyalty_portal.models.enums import MessageType
 from loyalty_portal.models.rollup import MemberPointsDay
-from loyalty_portal.services.core import outbox
+from loyalty_portal.services.core import audit, outbox
+from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import OrderNotFound, RefundExceedsOrder
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import upsert_add
@@ -51,8 +52,11 @@ def refund_order(
     amount: Decimal | None,
     reason: str,
     now: datetime,
+    audited_by: Actor | None = None,
 ) -> RefundOutcome:
-    """Refund `amount` of the order (None: the rest). Nothing changes on a refusal."""
+    """Refund `amount` of the order (None: the rest). Nothing changes on a refusal.
+    `audited_by`: a person (an admin) the audit log names; a shop's API call is logged by
+    its key in the ledger entry alone."""
     locked = locks.lock_member_for_change(session, now, user_id=user_id)
     if locked is None:
         raise OrderNotFound(f"No order {order_key!r} for user {user_id!r}.")
@@ -132,6 +136,20 @@ def refund_order(
         created_at=now,
     )
     session.add(refund)
+    if audited_by is not None:
+        audit.record(
+            session,
+            audited_by,
+            "order.refund",
+            "order",
+            order.order_key,
+            after={
+                "userId": user_id,
+                "amount": str(this_amount),
+                "reason": reason,
+                "pointsReversed": reversing,
+            },
+        )
     if reversing:
         data = outbox.points(
             member,

@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from loyalty_portal.models import Member, PointsHold
 from loyalty_portal.models.enums import MessageType
-from loyalty_portal.services.core import outbox
+from loyalty_portal.services.core import audit, outbox
+from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import (
     HoldExpired,
     HoldNotActive,
@@ -152,12 +153,26 @@ def capture(
 
 
 def release(
-    session: DbSession, hold_id: str, *, now: datetime, owner: str | None = None
+    session: DbSession,
+    hold_id: str,
+    *,
+    now: datetime,
+    owner: str | None = None,
+    audited_by: Actor | None = None,
 ) -> tuple[PointsHold, Member]:
-    """Free all of the hold's points; no ledger entry."""
+    """Free all of the hold's points; no ledger entry. `audited_by`: the admin who did it."""
     hold, member = _locked_hold(session, hold_id, now, owner)
     hold.status, hold.settled_at = "RELEASED", now
     member.held_points -= hold.points
+    if audited_by is not None:
+        audit.record(
+            session,
+            audited_by,
+            "hold.release",
+            "hold",
+            hold.id,
+            after={"userId": member.user_id, "points": hold.points},
+        )
     session.flush()
     return hold, member
 
