@@ -113,3 +113,53 @@
     });
   });
 })();
+
+// Confirmations in a styled <dialog> instead of the browser's confirm(), in the portal
+// (hx-confirm on the redeem card) and the admin area (data-confirm forms) alike. Without
+// JavaScript the forms simply post (each action also says what it did afterwards).
+function askToConfirm(question, submitter, onConfirm) {
+  let dialog = document.getElementById("confirm-dialog");
+  if (!dialog) {
+    dialog = document.createElement("dialog");
+    dialog.id = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-question");
+    dialog.innerHTML = '<article><p id="confirm-question"></p><footer>'
+      + '<button type="button" class="secondary" data-answer="no">Keep it</button>'
+      + '<button type="button" class="danger" data-answer="yes"></button></footer></article>';
+    document.body.append(dialog);
+    dialog.addEventListener("click", (event) => {
+      const answer = event.target.closest("[data-answer]");
+      if (answer) dialog.close(answer.dataset.answer);
+      else if (event.target === dialog) dialog.close("no");  // a click on the backdrop
+    });
+  }
+  dialog.querySelector("#confirm-question").textContent = question;
+  const yes = dialog.querySelector("[data-answer=yes]");
+  yes.textContent = (submitter && submitter.textContent.trim()) || "Confirm";
+  // a destructive action's button stays red; any other (a redemption) is the plain one
+  yes.className = submitter && submitter.classList.contains("danger") ? "danger" : "";
+  dialog.onclose = () => { if (dialog.returnValue === "yes") onConfirm(); };
+  dialog.returnValue = "";
+  dialog.showModal();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-confirm]") || form.dataset.confirmed === "yes") return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  askToConfirm(form.dataset.confirm, submitter, () => {
+    form.dataset.confirmed = "yes";
+    form.requestSubmit(submitter || undefined);
+    delete form.dataset.confirmed;
+  });
+});
+
+// hx-confirm on HTMX forms: the same dialog.
+document.addEventListener("htmx:confirm", (event) => {
+  if (!event.detail.question) return;
+  event.preventDefault();
+  const elt = event.detail.elt;
+  const button = elt.matches("button") ? elt : elt.querySelector("button[type=submit]");
+  askToConfirm(event.detail.question, button, () => event.detail.issueRequest(true));
+});

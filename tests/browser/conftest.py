@@ -88,9 +88,36 @@ def login(page: Any, email: str, password: str = "correct-horse-battery") -> Non
     page.wait_for_load_state()
 
 
+#: Clicks the confirmation dialog's yes button as soon as it opens, as a member who
+#: always agrees would, and keeps each question in `window.__asked`.
+AUTO_CONFIRM = """(() => {
+  if (window.__autoConfirm) return;
+  window.__autoConfirm = true;
+  window.__asked = [];
+  new MutationObserver(() => {
+    const dialog = document.getElementById("confirm-dialog");
+    if (!dialog) return;
+    if (!dialog.open) { delete dialog.dataset.handled; return; }
+    if (dialog.dataset.handled) return;
+    dialog.dataset.handled = "yes";
+    window.__asked.push(dialog.querySelector("#confirm-question").textContent);
+    dialog.querySelector("[data-answer=yes]").click();
+  }).observe(document, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["open"],
+  });
+})()"""
+
+
 def accept_confirmations(page: Any) -> None:
-    """Answer every `confirm()` (htmx's hx-confirm) with OK."""
-    page.on("dialog", lambda dialog: dialog.accept())
+    """Answer every confirmation (the styled dialog of static/app.js) with its yes button,
+    on this page and every page it opens next."""
+    page.add_init_script(AUTO_CONFIRM)
+    page.evaluate(AUTO_CONFIRM)
+
+
+def questions_asked(page: Any) -> list[str]:
+    """The confirmations answered on the current page, in order."""
+    return list(page.evaluate("window.__asked || []"))
 
 
 def mark_document(page: Any) -> None:

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from loyalty_portal import create_app, demo
 from loyalty_portal.extensions import db
 from loyalty_portal.timeutil import utcnow
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, accept_confirmations
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "screenshot-password"
@@ -98,7 +98,7 @@ def shoot(base_url: str, out: Path, email: str) -> list[Path]:
 def _redeemed(page: object, path: Path) -> Path:
     """The catalog right after an HTMX redemption: the card shows its coupon."""
     page.goto("/portal/rewards")  # type: ignore[attr-defined]
-    page.once("dialog", lambda dialog: dialog.accept())  # type: ignore[attr-defined]
+    accept_confirmations(page)
     card = page.locator("#offer-free-coffee")  # type: ignore[attr-defined]
     card.get_by_test_id("redeem-button").click()
     card.get_by_test_id("coupon-code").wait_for()

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from loyalty_portal.models import Offer
-from tests.browser.conftest import accept_confirmations, login, mark_document, still_same_document
+from tests.browser.conftest import (
+    accept_confirmations,
+    login,
+    mark_document,
+    questions_asked,
+    still_same_document,
+)
 from tests.web.portal_support import balance_of, redemptions_of, write
 
 WIDTHS = [360, 1280]
@@ -50,8 +56,7 @@ def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, new_page, m
     page = new_page(viewport={"width": width, "height": 800})
     login(page, "ann@example.com")
     page.goto("/portal/rewards")
-    questions = []
-    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    accept_confirmations(page)
     write(app, lambda s: setattr(s.get_one(Offer, "tote"), "cost", 300))
     card = page.locator("#offer-tote")
     card.get_by_test_id("redeem-button").click()
@@ -63,5 +68,6 @@ def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, new_page, m
     assert redemptions_of(app, account.member_id) == []
     card.get_by_test_id("redeem-button").click()
     card.get_by_test_id("coupon-code").wait_for()
-    assert questions == ["Redeem Tote bag for 60 points?", "Redeem Tote bag for 300 points?"]
+    asked = questions_asked(page)
+    assert asked == ["Redeem Tote bag for 60 points?", "Redeem Tote bag for 300 points?"]
     assert balance_of(app, account.member_id) == 700

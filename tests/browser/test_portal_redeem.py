@@ -48,11 +48,16 @@ def test_declining_the_confirmation_changes_nothing(app, page, make):
     account = make.member_login("ann@example.com", balance=1000)
     login(page, "ann@example.com")
     page.goto("/portal/rewards")
-    messages = []
-    page.on("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
+    native = []
+    page.on("dialog", lambda dialog: (native.append(dialog.message), dialog.dismiss()))
     page.get_by_test_id("redeem-button").click()
+    dialog = page.get_by_role("dialog")  # styled, not the browser's confirm()
+    expect(dialog).to_contain_text("Redeem Free coffee for 150 points?")
+    expect(dialog.get_by_role("button", name="Redeem")).to_be_visible()
+    dialog.get_by_role("button", name="Keep it").click()
+    expect(dialog).to_be_hidden()
     page.wait_for_timeout(300)  # give a (wrong) request the chance to happen
-    assert messages == ["Redeem Free coffee for 150 points?"]
+    assert native == []
     assert page.get_by_test_id("balance").inner_text() == "1,000"
     assert redemptions_of(app, account.member_id) == []
 
