@@ -79,6 +79,7 @@ DEFAULTS: dict[str, Any] = {
         "pending_release": 60,
         "lot_expiry": 300,
         "hold_expiry": 60,
+        "birthdays": 3600,
         "tier_recompute": 3600,
         "analytics_refresh": 300,
         "idempotency_purge": 3600,

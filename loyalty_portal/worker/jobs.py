@@ -22,6 +22,7 @@ from loyalty_portal.mail.delivery import deliver_unsent
 from loyalty_portal.services.analytics import dashboard
 from loyalty_portal.services.core import idempotency
 from loyalty_portal.services.ledger import expiry, hold_expiry, pending
+from loyalty_portal.services.members import birthdays
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.services.webhooks import deliveries, sending
@@ -123,6 +124,15 @@ def expire_holds(stop: threading.Event) -> str:
     return f"settled the expired holds of {plural(members, 'member')}"
 
 
+def pay_birthdays(stop: threading.Event) -> str:
+    """Today's birthday rewards (program time zone); paid once a year, so runs may repeat."""
+    if not _exclusive("birthdays"):
+        return "skipped: another worker runs it"
+    paid, points = birthdays.award_birthdays(db.session, utcnow())
+    db.session.commit()
+    return f"birthday rewards: {plural(points, 'point')} to {plural(paid, 'member')}"
+
+
 def recompute_tiers(stop: threading.Event) -> str:
     if not _exclusive("tier_recompute"):
         return "skipped: another worker runs it"
@@ -165,6 +175,7 @@ JOBS: dict[str, Job] = {
     "pending_release": release_pending,
     "lot_expiry": expire_lots,
     "hold_expiry": expire_holds,
+    "birthdays": pay_birthdays,
     "tier_recompute": recompute_tiers,
     "analytics_refresh": refresh_analytics,
     "idempotency_purge": purge_idempotency,

@@ -97,3 +97,21 @@ def test_no_reward_configured_pays_nothing(app, make):
     make.member("ann")
     _birthday(app, "ann", 5, 5)
     assert _run(app, datetime(2026, 5, 5, 12, tzinfo=UTC)) == (0, 0)
+
+
+def test_the_worker_pays_todays_birthdays_once(app, make, runner, caplog):
+    import logging
+
+    from loyalty_portal.timeutil import utcnow
+
+    growth_settings(app, birthday_points=50)
+    make.member("cy")
+    today = utcnow().astimezone(ZoneInfo("Europe/Berlin"))
+    _birthday(app, "cy", today.month, today.day)
+    with caplog.at_level(logging.INFO, logger="loyalty_portal.worker"):
+        for _ in range(2):  # the hourly job may run many times on the day
+            result = runner.invoke(args=["worker", "--once", "--only", "birthdays"])
+            assert result.exit_code == 0, result.output
+    lines = [r.getMessage() for r in caplog.records if "birthday rewards" in r.getMessage()]
+    assert any("50 points to 1 member" in line for line in lines), lines
+    assert _balance(app, "cy") == 50
