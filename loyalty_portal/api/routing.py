@@ -67,6 +67,7 @@ class RouteSpec:
     description: str = ""
     deprecated: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
+    reads_only: bool = False  # never writes: SQLite may begin it deferred (web/transactions)
 
     @property
     def path_params(self) -> list[str]:
@@ -128,6 +129,7 @@ def _view(spec: RouteSpec, handler: Handler) -> Callable[..., Response]:
         return _dispatch(spec, handler, params)
 
     view.__name__ = spec.endpoint
+    view.reads_only = spec.reads_only  # type: ignore[attr-defined]
     return view
 
 

@@ -4,21 +4,47 @@ Views and services only flush. When the view has answered, the request's changes
 committed if the answer is a success (below 400) and rolled back otherwise, so a refusal
 or an error never leaves half a change behind. The idempotent write (`idempotent.py`)
 is the one exception: it commits the claim of its key with the effect, itself.
+
+A GET may write (an emailed link confirms an address, a page settles due points), so a
+request reads only when its view says so (`reads_only`): on SQLite only such a request
+begins deferred. A deferred transaction cannot take the write lock once another
+connection has committed since it began ("database is locked" at once, whatever the
+busy timeout), so a GET that writes begins with the lock like any POST.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from loyalty_portal.database import mark_read_only
+from flask import Flask, Response, current_app, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from loyalty_portal.database import mark_read_only, read_only
 from loyalty_portal.extensions import db
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reads_only(view: View) -> View:
+    """Declare that `view` never writes on GET/HEAD, so SQLite may begin it deferred."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
 
 
 def begin_request() -> None:
-    """GET and HEAD only read: on SQLite their transaction begins deferred (no write lock)."""
-    mark_read_only(request.method in READ_METHODS)
+    view = current_app.view_functions.get(request.endpoint or "")
+    mark_read_only(request.method in READ_METHODS and getattr(view, "reads_only", False))
+
+
+def refuse_writes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+    """A view declared `reads_only` that changes a row is a bug: say so loudly."""
+    if read_only() and (session.new or session.dirty or session.deleted):
+        raise RuntimeError(
+            f"{request.endpoint} is declared reads_only but flushed a change; drop the mark"
+        )
 
 
 def finish_transaction(response: Response) -> Response:
@@ -34,3 +60,5 @@ def register_transactions(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, begin_request)
     app.after_request(finish_transaction)
     app.teardown_request(lambda _exc: mark_read_only(False))
+    if not event.contains(Session, "before_flush", refuse_writes_when_reading):
+        event.listen(Session, "before_flush", refuse_writes_when_reading)

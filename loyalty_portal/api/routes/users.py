@@ -59,6 +59,7 @@ def create_user(call: Call) -> out.UserCreated:
     response=out.UserProfile,
     errors=(404,),
     summary="A user's profile: points, tier, next tier, user groups",
+    reads_only=True,
 )
 def get_user(call: Call) -> out.UserProfile:
     now = call.now
@@ -108,6 +109,7 @@ def delete_user(call: Call) -> out.Deleted:
     response=out.PointsResponse,
     errors=(404,),
     summary="Spendable balance, pending, held and owed points, the next lots to expire",
+    reads_only=True,
 )
 def get_points(call: Call) -> out.PointsResponse:
     standing = summary.standing(db.session, str(call.user_id), call.now)
