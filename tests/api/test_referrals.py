@@ -3,11 +3,14 @@ rewarded once on the friend's first qualifying event, codes refused when unknown
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import LedgerEntry, Member
+from loyalty_portal.models import LedgerEntry, Member, OutboxMessage, PendingAward
+from loyalty_portal.timeutil import utcnow
 from tests.api.conftest import error_code, snapshot
 from tests.factories import growth_settings
 
@@ -105,3 +108,107 @@ def test_monthly_cap_stops_paying_the_referrer_but_not_the_friend(api, app, make
         ann = db.session.scalar(select(Member).where(Member.user_id == "ann"))
         entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.member_id == ann.id))
         assert [e.delta for e in entries] == [200]
+
+
+# -- pending points: completion waits until the qualifying points are earned ----------
+
+
+@pytest.fixture
+def pending_program(app, make):
+    make.rule("purchase_completed", type="TRANSACTION", points_per_unit=1, pending_days=14)
+    growth_settings(app, **QUALIFYING)
+
+
+def _refer_bob(api, key):
+    assert api.post("/v1/user", key, {"userId": "bob", "referralCode": _code(api, key, "ann")})
+
+
+def _buy(api, key, order, amount):
+    body = {"eventId": "purchase_completed", "userId": "bob", "amount": amount, "orderId": order}
+    data = api.post("/v1/event", key, body).get_json()["data"]
+    assert data["reason"] == "pending", data
+    return data
+
+
+def _return_window_ends(app):
+    """Bob's pending points fall due, and `flask points expire` (the worker's release
+    and expiry pass) books them."""
+    with app.app_context():
+        db.session.execute(
+            update(PendingAward)
+            .where(PendingAward.status == "pending")
+            .values(available_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["points", "expire"])
+    assert result.exit_code == 0, result.output
+
+
+def _standing(api, key):
+    ann = api.get("/v1/user/ann/referral", key).get_json()
+    return (
+        api.get("/v1/user/ann/points", key).get_json()["points"],
+        api.get("/v1/user/bob/points", key).get_json()["points"],
+        ann["completed"],
+    )
+
+
+def _verify(app):
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+def test_pending_qualifying_points_complete_the_referral_when_they_become_available(
+    api, app, make, key, pending_program
+):
+    make.member("ann")
+    _refer_bob(api, key)
+    _buy(api, key, "o-1", 30)
+    assert _standing(api, key) == (0, 0, 0)  # nothing earned yet: the referral waits
+    _return_window_ends(app)
+    assert _standing(api, key) == (200, 30 + 100, 1)
+    history = api.get("/v1/user/bob/history", key).get_json()["data"]
+    assert [h["points"] for h in history if "invited by ann" in h["title"]] == [100]
+    _verify(app)
+
+
+def test_a_refund_before_the_points_are_earned_leaves_the_referral_for_the_next_purchase(
+    api, app, make, key, pending_program
+):
+    make.member("ann")
+    _refer_bob(api, key)
+    _buy(api, key, "o-1", 30)
+    refund = api.post("/v1/order/o-1/refund", key, {"userId": "bob"}).get_json()
+    assert refund["pendingCancelled"] == 30
+    _return_window_ends(app)
+    assert _standing(api, key) == (0, 0, 0)  # the returned order completed nothing
+
+    _buy(api, key, "o-2", 40)
+    _return_window_ends(app)
+    assert _standing(api, key) == (200, 40 + 100, 1)
+
+    # a refund after completion reverses the order's points, never the rewards, and
+    # nothing pays the referral again
+    assert api.post("/v1/order/o-2/refund", key, {"userId": "bob"}).status_code == 200
+    _buy(api, key, "o-3", 10)
+    _return_window_ends(app)
+    assert _standing(api, key) == (200, 100 + 10, 1)
+    _verify(app)
+
+
+def test_the_referral_reward_counts_toward_the_referrers_tier(api, app, make, key, program):
+    make.tier("Bronze", 0)
+    make.tier("Silver", 150, "1")
+    make.member("ann")
+    _refer_bob(api, key)
+    assert api.get("/v1/user/ann", key).get_json()["tier"]["name"] == "Bronze"
+    api.post("/v1/event", key, {"eventId": "purchase_completed", "userId": "bob", "amount": 30})
+    assert api.get("/v1/user/ann", key).get_json()["tier"]["name"] == "Silver"  # 200 earned
+    with app.app_context():  # stored, not only computed on read: tier.changed was sent
+        ann = db.session.scalars(select(Member).where(Member.user_id == "ann")).one()
+        assert ann.tier is not None and ann.tier.name == "Silver"
+        sent = db.session.scalars(
+            select(OutboxMessage.data).where(OutboxMessage.type == "tier.changed")
+        ).all()
+        assert [d["userId"] for d in sent] == ["ann"]
+    _verify(app)

@@ -1,6 +1,10 @@
 """Two-sided referrals: a readable code per member, friends referred when they are created,
 and both rewarded once, when the friend's first qualifying event earns points.
 
+Points that are pending (the rule's return window) have not been earned yet: the referral
+completes when they become available (`pending.on_release`). A refund that cancels them
+first leaves it waiting for the friend's next qualifying event.
+
 Once only: the referral row is unique per friend and is claimed by one conditional UPDATE
 (`completed_at IS NULL`) under the friend's lock, so a qualifying event sent twice at the
 same moment completes it once. The referrer's monthly cap is counted under the
@@ -14,18 +18,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from loyalty_portal.models import EventLog, Member, Referral
+from loyalty_portal.models import EventLog, Member, PendingAward, Referral
 from loyalty_portal.models.enums import MessageType
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import ReferralInvalid
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import rule_snapshots
 from loyalty_portal.services.earning.evaluation import Evaluation
-from loyalty_portal.services.ledger import locks, lots, settlement
+from loyalty_portal.services.ledger import locks, lots, pending, settlement
+from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.growth_settings import GrowthProgram, load_growth
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import period_start
@@ -93,21 +99,46 @@ def refer(session: DbSession, friend: Member, referrer: Member, now: datetime) -
 
 def qualifies(growth: GrowthProgram, ev: Evaluation) -> bool:
     """Does this evaluated event complete a waiting referral? (Read from the cache.)"""
-    if not growth.referrals_enabled or ev.rule.event_id != growth.qualifying_event_id:
-        return False
-    if ev.points <= 0:
+    return ev.points > 0 and _qualifying_event(growth, ev.rule.event_id, ev.value)
+
+
+def _qualifying_event(growth: GrowthProgram, event_id: str, value: Decimal | None) -> bool:
+    if not growth.referrals_enabled or event_id != growth.qualifying_event_id:
         return False
     minimum = growth.minimum_value
-    return minimum is None or (ev.value is not None and ev.value >= minimum)
+    return minimum is None or (value is not None and value >= minimum)
 
 
 def complete_if_qualifying(
     session: DbSession, friend: Member, ev: Evaluation, log: EventLog, now: datetime
 ) -> Referral | None:
-    """Called under the friend's lock after its event was logged: pay both sides once."""
+    """Called under the friend's lock after its event was logged: pay both sides once.
+    Pending points complete it when they are released (`complete_on_release`)."""
     growth = load_growth(session)
-    if not qualifies(growth, ev):
+    if not qualifies(growth, ev) or log.pending_points > 0:
         return None
+    return _complete(session, growth, friend, log, now)
+
+
+@pending.on_release
+def complete_on_release(
+    session: DbSession, friend: Member, awards: list[PendingAward], now: datetime
+) -> None:
+    """The friend's pending points became available: a qualifying event's completes it."""
+    growth = load_growth(session)
+    if not growth.referrals_enabled or growth.qualifying_event_id is None:
+        return
+    for award in awards:
+        log = session.get_one(EventLog, award.event_log_id)
+        if _qualifying_event(growth, log.event_key, log.value):
+            _complete(session, growth, friend, log, now)
+            return
+
+
+def _complete(
+    session: DbSession, growth: GrowthProgram, friend: Member, log: EventLog, now: datetime
+) -> Referral | None:
+    """Claim the friend's waiting referral (once) and pay both sides."""
     claimed = session.execute(
         update(Referral)
         .where(Referral.friend_id == friend.id, Referral.completed_at.is_(None))
@@ -144,6 +175,9 @@ def complete_if_qualifying(
             event_log_id=log.id,
         )
         referral.referrer_points = growth.referrer_points
+    window = load_program(session).tier_window_days  # the rewards are earned points
+    for paid in {friend.id: friend, referrer.id: referrer}.values():
+        tiers.recompute(session, paid, now, window)
     data = {
         "userId": referrer.user_id,
         "friendUserId": friend.user_id,

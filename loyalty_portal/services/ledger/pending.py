@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,6 +14,19 @@ from loyalty_portal.services.ledger import locks, lots
 from loyalty_portal.services.ledger.expiry import rule_lot_expiry
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import Program
+
+#: Called under the member's lock with the awards just released. A context above the
+#: ledger (referrals: a friend's qualifying points became available) registers here, so
+#: the ledger never imports it.
+ReleaseListener = Callable[[DbSession, Member, list[PendingAward], datetime], None]
+_release_listeners: list[ReleaseListener] = []
+
+
+def on_release(listener: ReleaseListener) -> ReleaseListener:
+    """Register `listener` (once) to run after a member's pending awards are released."""
+    if listener not in _release_listeners:
+        _release_listeners.append(listener)
+    return listener
 
 
 def release_due(session: DbSession, member: Member, now: datetime, program: Program) -> int:
@@ -49,6 +63,8 @@ def release_due(session: DbSession, member: Member, now: datetime, program: Prog
         released += award.points
     if released:
         tiers.recompute(session, member, now, program.tier_window_days)
+        for listener in _release_listeners:
+            listener(session, member, list(awards), now)
     return released
 
 
