@@ -60,6 +60,9 @@ _VERSION = "config_cache.version"  # session.info: the version this transaction 
 _DIRTY = "config_cache.dirty"  # session.info: this transaction changed configuration
 
 
+_VERSION_STATEMENT = select(ConfigVersion.version)  # built once: every request runs it
+
+
 class ConfigCache:
     """Snapshots by name, valid for one version of the configuration."""
 
@@ -80,7 +83,7 @@ def version(session: DbSession) -> int:
     """The configuration version this transaction works with (one read per transaction)."""
     seen: int | None = session.info.get(_VERSION)
     if seen is None:
-        seen = session.execute(select(ConfigVersion.version)).scalar() or 0
+        seen = session.execute(_VERSION_STATEMENT).scalar() or 0
         session.info[_VERSION] = seen
     return seen
 

@@ -1,28 +1,39 @@
-"""Dialect-aware statements the ORM has no portable spelling for."""
+"""Dialect-aware statements the ORM has no portable spelling for, and the bind parameters
+the hot paths' prebuilt statements share."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Result, Table, or_
+from sqlalchemy import (
+    BindParameter,
+    ClauseElement,
+    ColumnElement,
+    CursorResult,
+    Result,
+    Table,
+    bindparam,
+    or_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loyalty_portal.services.core.session import DbSession
+
+#: The instant a prebuilt statement judges by, bound at each run (`{"now": now}`). The hot
+#: paths build their statements once per process (`functools.cache`): building a statement
+#: costs SQLAlchemy more than SQLite takes to run it (bench/README.md).
+NOW: BindParameter[Any] = bindparam("now")
 
 
 def insert_ignore(
     session: DbSession, table: Table, values: dict[str, Any], conflict: list[str]
 ) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id; the new id, or None if it existed."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        module.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
-        .returning(table.c.id)
-    )
-    return session.execute(stmt).scalar()
+    stmt = _ignoring_conflict(_dialect(session), table, tuple(conflict)).returning(table.c.id)
+    if any(isinstance(v, ClauseElement) for v in values.values()):  # SQL in the values
+        return session.execute(stmt.values(**values)).scalar()
+    return session.execute(stmt, values).scalar()
 
 
 def insert_many_ignore(
@@ -32,23 +43,46 @@ def insert_many_ignore(
     of the rows it inserted."""
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict)
-    return list(session.scalars(stmt.returning(table.c.id)))
+    stmt = _ignoring_conflict(_dialect(session), table, tuple(conflict))
+    return list(session.scalars(stmt.values(rows).returning(table.c.id)))
 
 
 def upsert_add(
     session: DbSession, table: Table, keys: dict[str, Any], column: str, amount: int
 ) -> None:
     """INSERT the row with `column` = amount, or add amount to it if the row exists."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**keys, **{column: amount})
-    stmt = stmt.on_conflict_do_update(
+    upsert_add_many(session, table, tuple(keys), column, [{**keys, column: amount}])
+
+
+def upsert_add_many(
+    session: DbSession, table: Table, keys: tuple[str, ...], column: str, rows: list[dict[str, Any]]
+) -> None:
+    """`upsert_add` for many rows (each with the `keys` columns and `column`), one
+    executemany of a statement built once per process."""
+    if rows:
+        session.execute(_adding_on_conflict(_dialect(session), table, keys, column), rows)
+
+
+def _dialect(session: DbSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert_module(dialect: str) -> Any:
+    return postgresql if dialect == "postgresql" else sqlite
+
+
+@functools.cache
+def _ignoring_conflict(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    """Built once per table: the values are bound at each run."""
+    return _insert_module(dialect).insert(table).on_conflict_do_nothing(index_elements=conflict)
+
+
+@functools.cache
+def _adding_on_conflict(dialect: str, table: Table, keys: tuple[str, ...], column: str) -> Any:
+    stmt = _insert_module(dialect).insert(table)
+    return stmt.on_conflict_do_update(
         index_elements=list(keys), set_={column: table.c[column] + stmt.excluded[column]}
     )
-    session.execute(stmt)
 
 
 def rowcount(result: Result[*tuple[Any, ...]]) -> int:

@@ -12,13 +12,16 @@ subquery of the locking statement would read the snapshot taken before its lock 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Exists, select
+from sqlalchemy import Exists, Select, bindparam, select
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward, PointsHold
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import NOW
 
 
 def lock_member(session: DbSession, member_id: int) -> Member:
@@ -38,7 +41,9 @@ class LockedMember:
     due: bool  # pending points to release, lots or holds to expire before anything else
 
 
-def due_pending_exists(now: datetime) -> Exists:
+def due_pending_exists(now: Any) -> Exists:
+    """Whether the member (correlated) has pending points due at `now` (a datetime, or a
+    bind parameter in a statement built once)."""
     return (
         select(PendingAward.id)
         .where(
@@ -50,7 +55,7 @@ def due_pending_exists(now: datetime) -> Exists:
     )
 
 
-def due_lots_exist(now: datetime) -> Exists:
+def due_lots_exist(now: Any) -> Exists:
     return (
         select(LedgerEntry.id)
         .where(
@@ -62,7 +67,7 @@ def due_lots_exist(now: datetime) -> Exists:
     )
 
 
-def due_holds_exist(now: datetime) -> Exists:
+def due_holds_exist(now: Any) -> Exists:
     return (
         select(PointsHold.id)
         .where(
@@ -78,21 +83,33 @@ def lock_member_for_change(
     session: DbSession, now: datetime, *, user_id: str | None = None, member_id: int | None = None
 ) -> LockedMember | None:
     """Lock the member (by userId or id) and probe what is due, in one statement."""
-    stmt = select(
-        Member,
-        due_pending_exists(now).label("due_pending"),
-        due_lots_exist(now).label("due_lots"),
-        due_holds_exist(now).label("due_holds"),
-    )
     if user_id is not None:
-        stmt = stmt.where(Member.user_id == user_id, Member.erased_at.is_(None))
-    stmt = stmt.where(Member.id == member_id) if member_id is not None else stmt
-    row = session.execute(
-        stmt.with_for_update(of=Member).execution_options(populate_existing=True)
-    ).first()
+        stmt, params = _locking_statement("user_id"), {"now": now, "user_id": user_id}
+    else:
+        stmt, params = _locking_statement("member_id"), {"now": now, "member_id": member_id}
+    row = session.execute(stmt, params).first()
     if row is None:
         return None
     return LockedMember(row[0], bool(row[1]) or bool(row[2]) or bool(row[3]))
+
+
+def _probing(stmt: Select[Any]) -> Select[Any]:
+    return stmt.add_columns(
+        due_pending_exists(NOW).label("due_pending"),
+        due_lots_exist(NOW).label("due_lots"),
+        due_holds_exist(NOW).label("due_holds"),
+    )
+
+
+@functools.cache
+def _locking_statement(by: str) -> Select[Any]:
+    """Built once per process (the hot paths' lock), run with `now` and the key bound."""
+    if by == "user_id":
+        found = Member.user_id == bindparam("user_id")
+        stmt = select(Member).where(found, Member.erased_at.is_(None))
+    else:
+        stmt = select(Member).where(Member.id == bindparam("member_id"))
+    return _probing(stmt).with_for_update(of=Member).execution_options(populate_existing=True)
 
 
 def lock_members_for_change(
@@ -101,15 +118,11 @@ def lock_members_for_change(
     """Lock many members (by userId) in id order, the order every path locks in, with the
     same probes as `lock_member_for_change`; one statement."""
     rows = session.execute(
-        select(
-            Member,
-            due_pending_exists(now).label("due_pending"),
-            due_lots_exist(now).label("due_lots"),
-            due_holds_exist(now).label("due_holds"),
-        )
+        _probing(select(Member))
         .where(Member.user_id.in_(user_ids), Member.erased_at.is_(None))
         .order_by(Member.id)
         .with_for_update(of=Member)
-        .execution_options(populate_existing=True)
+        .execution_options(populate_existing=True),
+        {"now": now},
     ).all()
     return [LockedMember(row[0], any(row[1:])) for row in rows]

@@ -8,12 +8,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
 from loyalty_portal.services.core.errors import ValidationFailed
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.sql import upsert_add
+from loyalty_portal.services.core.sql import upsert_add, upsert_add_many
 from loyalty_portal.services.program.settings import load_program
 
 #: Balances and lifetime points are 32-bit columns; a credit may not push them past this.
@@ -120,17 +118,6 @@ def _record_earned_day(session: DbSession, member_id: int, at: datetime, points:
 
 
 def record_earned_days(session: DbSession, earned: dict[tuple[int, date], int]) -> None:
-    """Add points to many members' days at once: one multi-row upsert."""
-    if not earned:
-        return
-    table = MemberPointsDay.__table__
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    """Add points to many members' days at once: one upsert (executemany)."""
     rows = [{"member_id": m, "day": d, "earned": p} for (m, d), p in sorted(earned.items())]
-    stmt = module.insert(table).values(rows)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["member_id", "day"],
-            set_={"earned": table.c.earned + stmt.excluded.earned},
-        )
-    )
+    upsert_add_many(session, MemberPointsDay.__table__, ("member_id", "day"), "earned", rows)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core.errors import UserNotFound
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import NOW
 from loyalty_portal.services.ledger import hold_expiry, pending
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
@@ -58,25 +60,32 @@ def expiring_points(
     limit: int = 5,
 ) -> list[ExpiringPoints]:
     """The next dates on which live lots expire, with the points expiring then."""
+    params: dict[str, Any] = {"member_id": member_id, "now": now}
+    if within_days is not None:
+        params["until"] = now + timedelta(days=within_days)
+    expiring = []
+    for at, points in session.execute(_expiring_statement(within_days is not None, limit), params):
+        # the columns are nullable, but not in these rows (expires_at > now, remaining > 0)
+        assert at is not None and points is not None
+        expiring.append(ExpiringPoints(int(points), at))
+    return expiring
+
+
+@functools.cache
+def _expiring_statement(bounded: bool, limit: int) -> Select[Any]:
+    """Built once per process, run with `member_id`, `now` (and `until`) bound."""
     stmt = (
         select(LedgerEntry.expires_at, func.sum(LedgerEntry.remaining))
         .where(
-            LedgerEntry.member_id == member_id,
+            LedgerEntry.member_id == bindparam("member_id"),
             LedgerEntry.remaining > 0,
-            LedgerEntry.expires_at > now,
+            LedgerEntry.expires_at > NOW,
         )
         .group_by(LedgerEntry.expires_at)
         .order_by(LedgerEntry.expires_at)
         .limit(limit)
     )
-    if within_days is not None:
-        stmt = stmt.where(LedgerEntry.expires_at <= now + timedelta(days=within_days))
-    expiring = []
-    for at, points in session.execute(stmt).all():
-        # the columns are nullable, but not in these rows (expires_at > now, remaining > 0)
-        assert at is not None and points is not None
-        expiring.append(ExpiringPoints(int(points), at))
-    return expiring
+    return stmt.where(LedgerEntry.expires_at <= bindparam("until")) if bounded else stmt
 
 
 def member_summary(
@@ -125,30 +134,12 @@ def standing(
     session: DbSession, user_id: str, now: datetime, *, with_window: bool = False
 ) -> Standing:
     """The member with this userId and their standing at `now`, in one statement."""
-    pending_sum = func.coalesce(func.sum(PendingAward.points), 0)
-    mine = (PendingAward.member_id == Member.id, PendingAward.status == "pending")
-    due_pending = select(pending_sum).where(*mine, PendingAward.available_at <= now)
-    later_pending = select(pending_sum).where(*mine, PendingAward.available_at > now)
-    due_expired = select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
-        LedgerEntry.member_id == Member.id,
-        LedgerEntry.remaining > 0,
-        LedgerEntry.expires_at <= now,
-    )
-    columns: list[Any] = [
-        Member,
-        due_pending.scalar_subquery(),
-        later_pending.scalar_subquery(),
-        due_expired.scalar_subquery(),
-        hold_expiry.expired_held_query(Member.id, now),
-    ]
+    params: dict[str, Any] = {"user_id": user_id, "now": now}
     if with_window:
         program = load_program(session)
-        columns.append(
-            tiers.window_query(Member.id, now, program.tier_window_days, program.timezone)
-        )
-    row = session.execute(
-        select(*columns).where(Member.user_id == user_id, Member.erased_at.is_(None))
-    ).first()
+        first, last = tiers.window_days_range(now, program.tier_window_days, program.timezone)
+        params.update(first_day=first, last_day=last)
+    row = session.execute(_standing_statement(with_window), params).first()
     if row is None:
         raise UserNotFound(f"No user {user_id!r}.")
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
@@ -156,3 +147,32 @@ def standing(
     held = min(member.held_points - int(row[4]), balance)  # as settling would shrink holds
     window = int(row[5]) + due if with_window else None
     return Standing(member, balance, later, window, held, member.points_owed)
+
+
+@functools.cache
+def _standing_statement(with_window: bool) -> Select[Any]:
+    """Built once per process (building it costs more than running it; bench/README.md),
+    then run with `user_id` and `now` (and the window's first and last day) bound."""
+    pending_sum = func.coalesce(func.sum(PendingAward.points), 0)
+    mine = (PendingAward.member_id == Member.id, PendingAward.status == "pending")
+    due_pending = select(pending_sum).where(*mine, PendingAward.available_at <= NOW)
+    later_pending = select(pending_sum).where(*mine, PendingAward.available_at > NOW)
+    due_expired = select(func.coalesce(func.sum(LedgerEntry.remaining), 0)).where(
+        LedgerEntry.member_id == Member.id,
+        LedgerEntry.remaining > 0,
+        LedgerEntry.expires_at <= NOW,
+    )
+    columns: list[Any] = [
+        Member,
+        due_pending.scalar_subquery(),
+        later_pending.scalar_subquery(),
+        due_expired.scalar_subquery(),
+        hold_expiry.expired_held_query(Member.id, NOW),
+    ]
+    if with_window:
+        columns.append(
+            tiers.earned_between(Member.id, bindparam("first_day"), bindparam("last_day"))
+        )
+    return select(*columns).where(
+        Member.user_id == bindparam("user_id"), Member.erased_at.is_(None)
+    )

@@ -61,6 +61,12 @@ def window_query(
     """Points earned in the trailing window of calendar days (at most one row a day), net
     of refunded orders' reversals; `member_id` may be a column, to correlate."""
     first, last = window_days_range(now, window_days, tz)
+    return earned_between(member_id, first, last)
+
+
+def earned_between(member_id: Any, first: Any, last: Any) -> ScalarSelect[int]:
+    """Points earned from day `first` to day `last` inclusive, net of reversals (the days
+    may be bind parameters, for a statement built once)."""
     return (
         select(func.coalesce(func.sum(MemberPointsDay.earned - MemberPointsDay.reversed), 0))
         .where(
@@ -95,9 +101,13 @@ def recompute(
 
     `earned_in_window`: the caller already knows it (the event path reads it with the lock).
     """
+    ladder = tiers_ascending(session)
+    if not ladder:  # no tiers: nothing to count
+        set_tier(session, member, None, now)
+        return None
     if earned_in_window is None:
         earned_in_window = points_in_window(session, member.id, now, window_days)
-    tier = tier_for(earned_in_window, tiers_ascending(session))
+    tier = tier_for(earned_in_window, ladder)
     set_tier(session, member, tier, now)
     return tier
 
