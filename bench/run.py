@@ -42,8 +42,17 @@ SCENARIOS = [
 
 
 def options() -> argparse.Namespace:
-    cpus = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    server_options(parser)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    return parser.parse_args()
+
+
+def server_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the server, wrk and the databases (shared with bench/scale.py)."""
+    cpus = os.cpu_count() or 1
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up each")
     parser.add_argument("--connections", type=int, default=32)
@@ -60,10 +69,6 @@ def options() -> argparse.Namespace:
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
-    parser.add_argument("--backends", default="postgresql,sqlite")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
-    parser.add_argument("--no-write", action="store_true", help="print only")
-    return parser.parse_args()
 
 
 def rate_limit_storage(redis_url: str) -> str:
@@ -122,7 +127,15 @@ def serve(database_url: str, instance: Path, args: argparse.Namespace, storage: 
     raise RuntimeError("gunicorn did not come up")
 
 
-def wrk(base: str, script: str, seconds: int, args: argparse.Namespace, key: str) -> dict[str, Any]:
+def wrk(
+    base: str,
+    script: str,
+    seconds: int,
+    args: argparse.Namespace,
+    key: str,
+    users: int = setup_db.USERS,
+) -> dict[str, Any]:
+    """One wrk run of a Lua scenario; `users` is how many seeded members it draws from."""
     command = [
         "wrk",
         "--latency",
@@ -139,7 +152,7 @@ def wrk(base: str, script: str, seconds: int, args: argparse.Namespace, key: str
         base,
         "--",
         key,
-        str(setup_db.USERS),
+        str(users),
         setup_db.OFFER_ID,
     ]
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
@@ -172,17 +185,29 @@ def measure(
         "load_before": report.load_average(),
     }
     try:
-        for name, label, script in SCENARIOS:
-            print(f"  {label} ...", flush=True)
-            wrk(base, script, args.warmup, args, key)
-            results["scenarios"][name] = {
-                "label": label,
-                **wrk(base, script, args.duration, args, key),
-            }
+        results["scenarios"] = scenarios(base, args, key)
     finally:
         process.terminate()
         process.wait(timeout=30)
     results["load_after"] = report.load_average()
+    return results
+
+
+def scenarios(
+    base: str,
+    args: argparse.Namespace,
+    key: str,
+    names: list[str] | None = None,
+    users: int = setup_db.USERS,
+) -> dict[str, Any]:
+    """Warm up, then measure each scenario (all, or those `names`) against a server."""
+    results: dict[str, Any] = {}
+    for name, label, script in SCENARIOS:
+        if names is not None and name not in names:
+            continue
+        print(f"  {label} ...", flush=True)
+        wrk(base, script, args.warmup, args, key, users)
+        results[name] = {"label": label, **wrk(base, script, args.duration, args, key, users)}
     return results
 
 

@@ -28,17 +28,21 @@ SECRETS = {"SECRET_KEY": secrets.token_urlsafe(48), "API_SECRET": secrets.token_
 
 
 @contextmanager
-def postgres_database(base_url: str) -> Iterator[str]:
+def postgres_database(base_url: str, name: str | None = None, keep: bool = False) -> Iterator[str]:
+    """A fresh database beside `base_url` (a random name unless given; an old one of that
+    name is dropped first), dropped afterwards unless `keep`."""
     url = make_url(base_url)
-    name = f"loyalty_bench_{uuid.uuid4().hex[:8]}"
+    name = name or f"loyalty_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
