@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from loyalty_portal.web.one_trip_redis import one_trip_uri
+
 #: Values that mark a secret as "never set"; production refuses to start with them.
 INSECURE_SECRETS = frozenset({"", "dev", "change-me"})
 #: Production secrets must be at least this long (HS256 wants a key of 32+ bytes).
@@ -104,7 +106,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config[key] = str(app.config[key])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    # redis:// and rediss:// go to the storage that asks Redis once per request.
+    app.config["RATELIMIT_STORAGE_URI"] = one_trip_uri(app.config["RATELIMIT_STORAGE_URI"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 
