@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test lint bench screenshots vendor migrate clean
+.PHONY: run test lint bench bench-scale screenshots vendor migrate clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/webhooks.py $(BENCH_WEBHOOK_ARGS)
+
+# Issue 9's scale check (minutes to hours: not in `make test`); see bench/README.md.
+bench-scale: $(VENV)/.test-deps
+	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
