@@ -88,6 +88,7 @@ class OneTripRedisStorage(RedisStorage):
         self.lua_incr_expire_ttl = self.get_connection().register_script(INCR_EXPIRE_TTL)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        _answers.last = None  # a failed call leaves no earlier answer behind
         count, ttl = self.lua_incr_expire_ttl([self.prefixed_key(key)], [expiry, amount])
         # As RedisStorage.get_expiry: now plus the whole seconds left (0 without expiry).
         _answers.last = _Answer(self, key, int(count), max(int(ttl), 0) + time.time())

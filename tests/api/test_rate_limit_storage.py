@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
+from unittest.mock import Mock
 
 import pytest
 from flask import Flask
@@ -193,7 +194,7 @@ def test_two_threads_on_one_key_each_read_their_own_answer(storage, redis_client
     assert int(redis_client.get(f"{prefix}:shared")) == 2
 
 
-def test_an_answer_is_read_once_then_redis_is_asked(storage, redis_client, prefix):
+def test_an_answer_is_read_once_then_redis_is_asked(storage, redis_client, prefix, monkeypatch):
     assert storage.incr("k", 60) == 1
     redis_client.incrby(f"{prefix}:k", 5)  # another worker's hits
     assert storage.get("k") == 1  # this request's own count
@@ -206,6 +207,13 @@ def test_an_answer_is_read_once_then_redis_is_asked(storage, redis_client, prefi
     storage.incr("k", 60)
     storage.clear("k")
     assert storage.get("k") == 0 and storage.get_expiry("k") <= time.time() + 1
+    assert storage.incr("k", 60) == 1
+    redis_client.incrby(f"{prefix}:k", 5)
+    with monkeypatch.context() as patch:  # Redis fails this one call
+        patch.setattr(storage, "lua_incr_expire_ttl", Mock(side_effect=ConnectionError))
+        with pytest.raises(ConnectionError):
+            storage.incr("k", 60)
+    assert storage.get("k") == 6  # not the answer before the failure
 
 
 def test_a_new_request_never_reads_the_last_ones_answer(app, storage, redis_client, prefix):
