@@ -77,6 +77,7 @@ def markdown(
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     seed, sizes, verify = results["seed"], results["sizes"], results["verify"]
     load = results["load"]
+    analyze = "VACUUM ANALYZE" if results["database"].startswith("PostgreSQL") else "ANALYZE"
     full_members, full_entries = full
     reduced = (args.members, args.entries) != full
     scale = full_entries / max(sizes["ledger_entry"], 1)
@@ -109,9 +110,9 @@ def markdown(
         f"connections, {args.duration} s per scenario after {args.warmup} s of warm-up; "
         f"rate limits in `{storage}`.",
         "- One database and one server for the whole run: seeded as `make bench` seeds it "
-        "(1,000 members), measured (*small*), seeded through the batch path, `VACUUM "
-        "ANALYZE`d (as autovacuum would before long), measured again (*big*: the scenarios "
-        "draw from every member).",
+        "(1,000 members), measured (*small*), seeded through the batch path, analysed "
+        f"(`{analyze}`, as autovacuum would before long), measured again (*big*: the "
+        "scenarios draw from every member).",
         "",
         "## Seeding through the batch path",
         "",
@@ -124,7 +125,7 @@ def markdown(
         f"{duration(seed['seconds'])}: **{seed['rate']:,.0f} events/s**.",
         f"- Then the database holds {sizes['member']:,} members, {sizes['ledger_entry']:,} "
         f"ledger entries and {sizes['event_log']:,} event logs, "
-        f"{sizes['bytes'] / 2**30:.2f} GiB; `VACUUM ANALYZE` took "
+        f"{sizes['bytes'] / 2**30:.2f} GiB; `{analyze}` took "
         f"{duration(results['analyze_s'])}.",
     ]
     if reduced:
