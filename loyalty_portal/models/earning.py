@@ -130,6 +130,8 @@ class PendingAward(Base):
     event_log_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("event_log.id", ondelete="CASCADE"), unique=True
     )
+    #: Set instead of the id when the log is new: one flush inserts both, in order.
+    event_log: Mapped[EventLog] = relationship()
     rule_id: Mapped[int] = mapped_column(ForeignKey("earning_rule.id"))
     points: Mapped[int]
     available_at: Mapped[datetime]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loyalty_portal.models.base import Base, BigId
 from loyalty_portal.models.enums import EntryKind, one_of
 from loyalty_portal.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from loyalty_portal.models.earning import EventLog
+    from loyalty_portal.models.redemption import Redemption
 
 _LIVE_LOT = text("remaining > 0")
 
@@ -65,8 +70,12 @@ class LedgerEntry(Base):
     remaining: Mapped[int | None]
     # Where it came from (at least one):
     event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"), index=True)
+    #: Set instead of the id when the log is new: one flush inserts both, in order.
+    event_log: Mapped[EventLog | None] = relationship(foreign_keys=[event_log_id])
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("earning_rule.id"))
     redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"), index=True)
+    #: So that a flush inserts a new coupon before the entry that pays for it.
+    redemption: Mapped[Redemption | None] = relationship(foreign_keys=[redemption_id])
     lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"))
     actor_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))

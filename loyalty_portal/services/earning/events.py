@@ -97,11 +97,13 @@ def record_event(
         order_id=order_id,
     )
     session.add(booking.log)
-    session.flush()
     booking.attach(session)
     if booking.lot is not None:
+        data = outbox.earned(member, ev.points, rule)
+        outbox.publish(session, "points.earned", data, now, flush=False)
+    session.flush()  # one flush: the log, its lot or pending award, the member, the message
+    if booking.lot is not None:
         lots.record_earned_days(session, booking.earned_days(program))
-        outbox.publish(session, "points.earned", outbox.earned(member, ev.points, rule), now)
         earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
         tiers.recompute(session, member, now, program.tier_window_days, earned_in_window=earned)
     if ev.points:
@@ -124,9 +126,12 @@ class Booking:
     repayment: LedgerEntry | None = None  # of points owed, from the lot (lots.repay_debt)
 
     def attach(self, session: DbSession) -> None:
+        """Add the credit, linked to its log (before or after the log's flush)."""
         for credit in (self.lot, self.pending):
             if credit is not None:
-                credit.event_log_id = self.log.id
+                credit.event_log = self.log
+                if self.log.id is not None:
+                    credit.event_log_id = self.log.id
                 session.add(credit)
         if self.repayment is not None:
             session.add(self.repayment)

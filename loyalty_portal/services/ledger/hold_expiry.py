@@ -79,7 +79,7 @@ def has_due_holds(session: DbSession, member_id: int, now: datetime) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
 
 
-def expired_held_query(member_id: Any, now: datetime) -> ScalarSelect[int]:
+def expired_held_query(member_id: Any, now: Any) -> ScalarSelect[int]:
     """Points of holds still HELD but past their expiry (`member_id` may be a column)."""
     return (
         select(func.coalesce(func.sum(PointsHold.points), 0))

@@ -72,7 +72,7 @@ def expiring_points(
 
 
 @functools.cache
-def _expiring_statement(bounded: bool, limit: int) -> Select[Any]:
+def _expiring_statement(bounded: bool, limit: int) -> Select[datetime | None, int | None]:
     """Built once per process, run with `member_id`, `now` (and `until`) bound."""
     stmt = (
         select(LedgerEntry.expires_at, func.sum(LedgerEntry.remaining))

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.services.core import outbox
@@ -25,6 +25,14 @@ from loyalty_portal.services.rewards.eligibility import (
     redemptions_by_offer,
 )
 from loyalty_portal.services.rewards.offer_terms import offer_terms
+
+#: One unit of stock, if any is left (built once: every redemption of a stocked offer).
+_RESERVING = (
+    update(Offer)
+    .where(Offer.id == bindparam("stocked_offer"), Offer.stock > 0)
+    .values(stock=Offer.stock - 1)
+    .returning(Offer.stock)
+)
 
 
 def new_coupon_id() -> str:
@@ -65,12 +73,7 @@ def redeem(
         raise _refuse(Refusal("offer_not_available", "This reward is no longer offered."))
     reserved = True
     if offer.limited_stock:
-        reserved = session.execute(
-            update(Offer)
-            .where(Offer.id == offer.id, Offer.stock > 0)
-            .values(stock=Offer.stock - 1)
-            .returning(Offer.stock)
-        ).scalar() is not None
+        reserved = session.execute(_RESERVING, {"stocked_offer": offer.id}).scalar() is not None
     locked = _lock(session, member, now)
     if refusal := availability_refusal(offer, locked, now):
         raise _refuse(refusal)
@@ -98,10 +101,9 @@ def redeem(
         coupons.activate(
             redemption, codes.generate_code(), now, coupons.coupon_expiry(offer, now, program)
         )
-    session.add(redemption)
-    session.flush()
-    if offer.fulfilment == "pool":
-        code = _claim_pool_code(session, offer.id, redemption.id)
+    if offer.fulfilment == "pool":  # the code is claimed against the coupon's row
+        session.add(redemption)
+        code = _claim_pool_code(session, offer.id, redemption.id)  # flushes the coupon first
         if code is None:
             raise _refuse(Refusal("out_of_stock", "Out of stock."))
         coupons.activate(redemption, code, now, coupons.coupon_expiry(offer, now, program))
@@ -114,11 +116,13 @@ def redeem(
         description=offer.shop_name,
         now=now,
         expire_first=False,  # settled under the lock already
+        flush=False,
         redemption_id=redemption.id,
     )
+    session.add(redemption)  # after spending: the lots' UPDATE has nothing to flush first
     data = outbox.coupon(redemption, locked, offer)
     outbox.publish(session, "redemption.created", data, now, flush=False)
-    session.flush()
+    session.flush()  # the coupon, its entry, the member's balance and the message at once
     return redemption
 
 
