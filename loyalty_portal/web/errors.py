@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -93,7 +93,9 @@ def handle_http_error(exc: HTTPException) -> Any:
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
-        if status == 429:
+        if status == 429 and not current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
+            # (with headers on, the limiter sets it from the window: a default here would
+            # make it keep the larger, so every client would wait the full minute)
             response.headers.setdefault("Retry-After", "60")
         return response
     titles = {
