@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, true
+from sqlalchemy import bindparam, delete, select
 
-from loyalty_portal.models import EventLog, Member, MemberPointsDay
+from loyalty_portal.models import Member
+from loyalty_portal.models.enums import MessageType
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import DomainError, Forbidden
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import orders, referrals
+from loyalty_portal.services.earning.batch_counts import BatchCounts
+from loyalty_portal.services.earning.batch_rows import BatchRows
 from loyalty_portal.services.earning.evaluation import evaluate, find_rule
 from loyalty_portal.services.earning.events import Booking, EventOutcome, book
 from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
@@ -31,7 +34,6 @@ from loyalty_portal.services.ledger.spending import spendable
 from loyalty_portal.services.members import members
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import Program, load_program
-from loyalty_portal.timeutil import period_start
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,12 @@ def record_batch(
     program = load_program(session)
     results: list[ItemResult | None] = [None] * len(items)
     rules: dict[int, RuleSnapshot] = {}
+    found: dict[str, RuleSnapshot] = {}  # the rules cached for this transaction, by eventId
     for index, item in enumerate(items):
         try:
-            rule = find_rule(session, item.event_id)
+            rule = found.get(item.event_id) or found.setdefault(
+                item.event_id, find_rule(session, item.event_id)
+            )
             if rule.requires_api_key and not trusted:
                 raise Forbidden(f"Event {item.event_id!r} can only be sent with an API key.")
             members.validate_user_id(item.user_id)
@@ -71,8 +76,8 @@ def record_batch(
         except DomainError as exc:
             results[index] = ItemResult(error=exc)
     by_user, created = _lock_members(session, sorted({items[i].user_id for i in rules}), now)
-    counts = _Counts.read(session, by_user.values(), set(rules.values()), now, program)
-    bookings: list[Booking] = []
+    counts = BatchCounts.read(session, by_user.values(), set(rules.values()), now, program)
+    rows = BatchRows()
     for index, rule in rules.items():
         item = items[index]
         member = by_user[item.user_id]
@@ -108,29 +113,23 @@ def record_batch(
             continue
         if ev.completes:
             counts.completions[(member.id, rule.id)] += 1
-        if booking.lot is not None and counts.window is not None:
-            counts.window[member.id] += ev.points
-            tiers.recompute(
-                session,
-                member,
-                now,
-                program.tier_window_days,
-                earned_in_window=counts.window[member.id],
-            )
-        session.add(booking.log)
-        bookings.append(booking)
+        rows.book(booking)
         if booking.lot is not None:
-            data = outbox.earned(member, ev.points, rule)
-            outbox.publish(session, "points.earned", data, now, flush=False)
+            rows.message(MessageType.POINTS_EARNED, outbox.earned(member, ev.points, rule), now)
+            if counts.window is not None:
+                counts.window[member.id] += ev.points
+                earned = counts.window[member.id]
+                _recompute_tier(session, rows, member, earned, counts.ladder, now, program)
         outcome = EventOutcome(member, booking.log, ev)
         results[index] = ItemResult(outcome, spendable(member))
-    _write(session, bookings, program)
+    rows.write(session)
+    _write_earned_days(session, rows.bookings, program)
     for result in results:  # as after a single event: its log has its id now
         done = result.outcome if result is not None else None
         if done is not None and done.evaluation.points:
             referrals.complete_if_qualifying(session, done.member, done.evaluation, done.event, now)
     # as a single event that fails: a member created for items that all failed is not kept
-    used = {b.log.member_id for b in bookings}
+    used = {b.log.member_id for b in rows.bookings}
     if unused := created - used:
         session.execute(delete(Member).where(Member.id.in_(unused)))
     # the others are welcomed as every new member is (after their earnings are written, so
@@ -141,14 +140,26 @@ def record_batch(
     return [r if r is not None else ItemResult() for r in results]
 
 
+_KNOWN_USER_IDS = select(Member.user_id).where(
+    Member.user_id.in_(bindparam("user_ids", expanding=True))
+)
+
+
 def _lock_members(
     session: DbSession, user_ids: list[str], now: datetime
 ) -> tuple[dict[str, Member], set[int]]:
     """Create the unknown members (one insert), lock all in id order (one statement), and
-    settle those with something due. Returns them by userId, and the ids created."""
+    settle those with something due. Returns them by userId, and the ids created.
+
+    Which userIds are unknown is read first, without a lock: building the insert costs
+    SQLAlchemy a subquery per row, so it is built only for the userIds not seen (still
+    ignoring a conflict, as one created meanwhile by another request is not new). Creating
+    before locking keeps the order every path takes: insert, then row locks by id."""
     if not user_ids:
         return {}, set()
-    created = members.create_members(session, user_ids, now)
+    known = set(session.scalars(_KNOWN_USER_IDS, {"user_ids": user_ids}))
+    unknown = [u for u in user_ids if u not in known]
+    created = members.create_members(session, unknown, now) if unknown else set()
     locked = locks.lock_members_for_change(session, now, user_ids)
     by_user = {
         m.member.user_id: settlement.settle(session, m.member, now) if m.due else m.member
@@ -157,69 +168,29 @@ def _lock_members(
     return by_user, created
 
 
-@dataclass
-class _Counts:
-    """What caps and tiers depend on, read once under the locks, then kept item by item."""
-
-    completions: defaultdict[tuple[int, int], int]
-    window: defaultdict[int, int] | None
-
-    @classmethod
-    def read(
-        cls,
-        session: DbSession,
-        batch_members: Any,
-        rules: set[RuleSnapshot],
-        now: datetime,
-        program: Program,
-    ) -> _Counts:
-        member_ids = sorted(m.id for m in batch_members)
-        completions: defaultdict[tuple[int, int], int] = defaultdict(int)
-        periods = []
-        for rule in rules:
-            if rule.cap_count and rule.cap_period:
-                start = period_start(now, rule.cap_period, program.timezone)
-                since = EventLog.created_at >= start if start is not None else true()
-                periods.append(and_(EventLog.rule_id == rule.id, since))
-        if member_ids and periods:
-            rows = session.execute(
-                select(EventLog.member_id, EventLog.rule_id, func.count())
-                .where(
-                    EventLog.member_id.in_(member_ids),
-                    EventLog.completed.is_(True),
-                    or_(*periods),
-                )
-                .group_by(EventLog.member_id, EventLog.rule_id)
-            ).all()
-            for member_id, rule_id, count in rows:
-                completions[(member_id, rule_id)] = int(count)
-        if not tiers.tiers_ascending(session):
-            return cls(completions, None)
-        window: defaultdict[int, int] = defaultdict(int)
-        first, last = tiers.window_days_range(now, program.tier_window_days, program.timezone)
-        if member_ids:
-            earned_rows = session.execute(
-                select(MemberPointsDay.member_id, func.sum(MemberPointsDay.earned))
-                .where(
-                    MemberPointsDay.member_id.in_(member_ids),
-                    MemberPointsDay.day >= first,
-                    MemberPointsDay.day <= last,
-                )
-                .group_by(MemberPointsDay.member_id)
-            ).all()
-            for member_id, earned in earned_rows:
-                window[member_id] = int(earned or 0)
-        return cls(completions, window)
+def _recompute_tier(
+    session: DbSession,
+    rows: BatchRows,
+    member: Member,
+    earned: int,
+    ladder: tuple[tiers.TierInfo, ...],
+    now: datetime,
+    program: Program,
+) -> None:
+    """The tier after an item's points, as a single event recomputes it. A change publishes
+    `tier.changed` at once: the batch's messages so far are written first, so the worker
+    delivers them in the order a single event's would be."""
+    tier = tiers.tier_for(earned, ladder)
+    if (tier.id if tier else None) != member.tier_id:
+        rows.write_messages(session)
+    tiers.recompute(session, member, now, program.tier_window_days, earned_in_window=earned)
 
 
-def _write(session: DbSession, bookings: list[Booking], program: Program) -> None:
-    """Logs first (one multi-row insert that returns their ids), then lots, pending awards
-    and member rows in one flush, and the earned days in one upsert."""
-    session.flush()
+def _write_earned_days(session: DbSession, bookings: list[Booking], program: Program) -> None:
+    """The days the lots were earned on (the tier window sums them), one upsert."""
     days: defaultdict[tuple[int, date], int] = defaultdict(int)
     for booking in bookings:
-        booking.attach(session)
         for key, points in booking.earned_days(program).items():
             days[key] += points
     lots.record_earned_days(session, dict(days))
-    session.flush()
+    session.flush()  # the members' balances and tiers
