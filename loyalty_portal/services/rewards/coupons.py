@@ -174,9 +174,9 @@ def cancel(
             f"this one is {redemption.status.lower()}."
         )
     offer = redemption.offer
+    member = lock_member(session, redemption.member_id)  # before the offer, as redeem does
     if offer.stock is not None:
         session.execute(update(Offer).where(Offer.id == offer.id).values(stock=Offer.stock + 1))
-    member = lock_member(session, redemption.member_id)
     add_lot(
         session,
         member,

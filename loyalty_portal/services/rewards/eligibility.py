@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.models.enums import COUNTED_COUPON_STATUSES
@@ -63,20 +63,24 @@ def availability_refusal(
 
 
 def counted_refusal(
-    offer: Offer, balance: int, taken: int, free_codes: int | None, *, stock_reserved: bool = False
+    offer: Offer | OfferTerms,
+    balance: int,
+    taken: int,
+    free_codes: int | None,
+    stock_left: int | None,
 ) -> Refusal | None:
-    """Checks on counts: stock, code pool, per-member limit, balance."""
-    if not stock_reserved:
-        if offer.stock is not None and offer.stock <= 0:
-            return Refusal("out_of_stock", "Out of stock.")
-        if offer.fulfilment == "pool" and not free_codes:
-            return Refusal("out_of_stock", "Out of stock.")
+    """Checks on counts: stock, code pool, per-member limit, balance.
+
+    `stock_left` None: unlimited. `free_codes` None: the caller claims a code atomically.
+    """
+    if stock_left is not None and stock_left <= 0:
+        return Refusal("out_of_stock", "Out of stock.")
+    if offer.fulfilment == "pool" and free_codes is not None and not free_codes:
+        return Refusal("out_of_stock", "Out of stock.")
     return limit_or_balance_refusal(offer, balance, taken)
 
 
-def limit_or_balance_refusal(
-    offer: Offer | OfferTerms, balance: int, taken: int
-) -> Refusal | None:
+def limit_or_balance_refusal(offer: Offer | OfferTerms, balance: int, taken: int) -> Refusal | None:
     """The per-member limit and the balance (the redeem path reserved the stock already)."""
     if offer.limit_per_member is not None and taken >= offer.limit_per_member:
         return Refusal(
@@ -107,6 +111,27 @@ def redemptions_by_offer(
     return dict(rows)
 
 
+def stock_and_taken(session: DbSession, offer_id: str, member_id: int) -> tuple[int | None, int]:
+    """The offer's stock left (None: unlimited) and the member's redemptions of it that
+    count against a limit, in one statement (read under the member's lock)."""
+    row = session.execute(_STOCK_AND_TAKEN, {"counted_offer": offer_id, "counter": member_id})
+    stock, taken = row.one()
+    return stock, int(taken)
+
+
+#: Built once per process: the redeem path runs it for every limited offer.
+_STOCK_AND_TAKEN = select(
+    select(Offer.stock).where(Offer.id == bindparam("counted_offer")).scalar_subquery(),
+    select(func.count())
+    .where(
+        Redemption.member_id == bindparam("counter"),
+        Redemption.offer_id == bindparam("counted_offer"),
+        Redemption.status.in_(COUNTED_COUPON_STATUSES),
+    )
+    .scalar_subquery(),
+)
+
+
 def free_codes_by_offer(session: DbSession, offer_ids: list[str]) -> dict[str, int]:
     if not offer_ids:
         return {}
@@ -128,7 +153,9 @@ def check_offers(
     free = free_codes_by_offer(session, pooled)
     return {
         offer.id: availability_refusal(offer, member, now)
-        or counted_refusal(offer, spendable(member), taken.get(offer.id, 0), free.get(offer.id, 0))
+        or counted_refusal(
+            offer, spendable(member), taken.get(offer.id, 0), free.get(offer.id, 0), offer.stock
+        )
         for offer in offers
     }
 

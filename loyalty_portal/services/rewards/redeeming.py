@@ -21,12 +21,13 @@ from loyalty_portal.services.rewards import codes, coupons
 from loyalty_portal.services.rewards.eligibility import (
     Refusal,
     availability_refusal,
-    limit_or_balance_refusal,
-    redemptions_by_offer,
+    counted_refusal,
+    stock_and_taken,
 )
 from loyalty_portal.services.rewards.offer_terms import offer_terms
 
-#: One unit of stock, if any is left (built once: every redemption of a stocked offer).
+#: One unit of stock, if any is left (built once: every redemption of a stocked offer
+#: runs it).
 _RESERVING = (
     update(Offer)
     .where(Offer.id == bindparam("stocked_offer"), Offer.stock > 0)
@@ -58,7 +59,9 @@ def redeem(
     `member`: the Member, or a userId (the API's hot path: found while it is locked).
     `expected_points` is the price the member was shown: if the offer costs anything
     else now, nothing is spent (`price_changed`), so nobody pays a price never confirmed.
-    Lock order: the offer row (conditional stock decrement), then the member row.
+    Lock order: the member row, then the offer row. The stock is counted under the
+    member's lock and taken last (a conditional decrement), so the offer's row, which every
+    redemption of it wants, stays locked only until the commit.
     """
     offer = offer_terms(session, offer_id)
     if expected_points is not None and expected_points != offer.cost:
@@ -71,19 +74,14 @@ def redeem(
         )
     if not offer.active:  # before any lock: the cheapest refusal
         raise _refuse(Refusal("offer_not_available", "This reward is no longer offered."))
-    reserved = True
-    if offer.limited_stock:
-        reserved = session.execute(_RESERVING, {"stocked_offer": offer.id}).scalar() is not None
     locked = _lock(session, member, now)
     if refusal := availability_refusal(offer, locked, now):
         raise _refuse(refusal)
-    if not reserved:
-        raise _refuse(Refusal("out_of_stock", "Out of stock."))
-    taken = 0
-    if offer.limit_per_member is not None:
-        taken = redemptions_by_offer(session, locked.id, [offer.id]).get(offer.id, 0)
-    # Stock was reserved above and a pool code is claimed below, both atomically.
-    if refusal := limit_or_balance_refusal(offer, spendable(locked), taken):
+    stock_left, taken = None, 0
+    if offer.limited_stock or offer.limit_per_member is not None:
+        stock_left, taken = stock_and_taken(session, offer.id, locked.id)
+    # A pool code is claimed below and the stock taken at the end, both atomically.
+    if refusal := counted_refusal(offer, spendable(locked), taken, None, stock_left):
         raise _refuse(refusal)
 
     program = load_program(session)
@@ -123,6 +121,11 @@ def redeem(
     data = outbox.coupon(redemption, locked, offer)
     outbox.publish(session, "redemption.created", data, now, flush=False)
     session.flush()  # the coupon, its entry, the member's balance and the message at once
+    if (
+        offer.limited_stock
+        and session.execute(_RESERVING, {"stocked_offer": offer.id}).scalar() is None
+    ):
+        raise _refuse(Refusal("out_of_stock", "Out of stock."))  # a twin took the last one
     return redemption
 
 
