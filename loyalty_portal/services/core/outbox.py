@@ -22,6 +22,19 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
+def message_row(
+    message_type: str, data: dict[str, Any], now: datetime, endpoint_id: str | None = None
+) -> dict[str, Any]:
+    """A message's columns: what `publish` writes, and batch ingest inserts in bulk."""
+    return {
+        "public_id": new_message_id(),
+        "type": message_type,
+        "data": data,
+        "created_at": now,
+        "endpoint_id": endpoint_id,
+    }
+
+
 def publish(
     session: DbSession,
     message_type: str,
@@ -33,15 +46,8 @@ def publish(
 ) -> OutboxMessage:
     """Write one message of `message_type` in the caller's transaction (flush, no commit).
 
-    `flush=False` leaves the row to the caller's next flush (batch ingest writes its rows
-    together)."""
-    message = OutboxMessage(
-        public_id=new_message_id(),
-        type=message_type,
-        data=data,
-        created_at=now,
-        endpoint_id=endpoint_id,
-    )
+    `flush=False` leaves the row to the caller's next flush."""
+    message = OutboxMessage(**message_row(message_type, data, now, endpoint_id))
     session.add(message)
     if flush:
         session.flush()

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import func, or_, select
 
 from loyalty_portal.models import EventLog, Member
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.earning.evaluation import counted_completion
 from loyalty_portal.services.earning.rule_snapshots import RuleSnapshot
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import Program
-from loyalty_portal.timeutil import period_start
 
 
 @dataclass
@@ -57,21 +57,16 @@ def _completions(
     """One grouped count over every capped rule of the batch: the completions
     `evaluation.completions_query` counts for one member and rule."""
     completions: defaultdict[tuple[int, int], int] = defaultdict(int)
-    periods = []
-    for rule in rules:
-        if rule.cap_count and rule.cap_period:
-            start = period_start(now, rule.cap_period, program.timezone)
-            since = EventLog.created_at >= start if start is not None else true()
-            periods.append(and_(EventLog.rule_id == rule.id, since))
+    periods = [
+        counted_completion(rule, now, program)
+        for rule in rules
+        if rule.cap_count and rule.cap_period
+    ]
     if not member_ids or not periods:
         return completions
     rows = session.execute(
         select(EventLog.member_id, EventLog.rule_id, func.count())
-        .where(
-            EventLog.member_id.in_(member_ids),
-            EventLog.completed.is_(True),
-            or_(*periods),
-        )
+        .where(EventLog.member_id.in_(member_ids), or_(*periods))
         .group_by(EventLog.member_id, EventLog.rule_id)
     ).all()
     for member_id, rule_id, count in rows:

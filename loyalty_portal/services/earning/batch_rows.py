@@ -40,15 +40,7 @@ class BatchRows:
 
     def message(self, message_type: str, data: dict[str, Any], now: datetime) -> None:
         """An outbox message, as `outbox.publish` writes it (same columns, same id)."""
-        self.messages.append(
-            {
-                "public_id": outbox.new_message_id(),
-                "type": message_type,
-                "data": data,
-                "created_at": now,
-                "endpoint_id": None,
-            }
-        )
+        self.messages.append(outbox.message_row(message_type, data, now))
 
     def write_messages(self, session: DbSession) -> None:
         """The messages so far, now: a message another service publishes next (a tier
@@ -64,15 +56,10 @@ class BatchRows:
             log.id = log_id
         entries: list[LedgerEntry] = []
         awards: list[PendingAward] = []
-        for booking in self.bookings:  # what Booking.attach does, without the session
-            if booking.lot is not None:
-                booking.lot.event_log_id = booking.log.id
-                entries.append(booking.lot)
-            if booking.pending is not None:
-                booking.pending.event_log_id = booking.log.id
-                awards.append(booking.pending)
-            if booking.repayment is not None:
-                entries.append(booking.repayment)
+        for booking in self.bookings:
+            lot, pending = booking.linked_credits()
+            entries.extend(e for e in (lot, booking.repayment) if e is not None)
+            awards.extend(a for a in (pending,) if a is not None)
         insert_rows(session, EventLog.__table__, [row_of(o) for o in logs])
         insert_rows(session, LedgerEntry.__table__, [row_of(o) for o in entries])
         insert_rows(session, PendingAward.__table__, [row_of(o) for o in awards])

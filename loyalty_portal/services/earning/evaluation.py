@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, select
 
 from loyalty_portal.models import EventLog, Member
 from loyalty_portal.services.core.errors import ValidationFailed
@@ -87,19 +87,19 @@ def completions_query(
     rule: RuleSnapshot, member: Member, now: datetime, program: Program
 ) -> ScalarSelect[int]:
     """Completions of the rule by the member in the current cap period (program zone)."""
-    stmt = (
-        select(func.count())
-        .select_from(EventLog)
-        .where(
-            EventLog.member_id == member.id,
-            EventLog.rule_id == rule.id,
-            EventLog.completed.is_(True),
-        )
-    )
+    stmt = select(func.count()).select_from(EventLog)
+    counted = counted_completion(rule, now, program)
+    return stmt.where(EventLog.member_id == member.id, counted).scalar_subquery()
+
+
+def counted_completion(rule: RuleSnapshot, now: datetime, program: Program) -> ColumnElement[bool]:
+    """Which logged events count against the rule's cap now: its completions since the
+    cap period began (the one spelling of it; batch ingest groups by member with it)."""
+    conditions = [EventLog.rule_id == rule.id, EventLog.completed.is_(True)]
     start = period_start(now, rule.cap_period or "ever", program.timezone)
     if start is not None:
-        stmt = stmt.where(EventLog.created_at >= start)
-    return stmt.scalar_subquery()
+        conditions.append(EventLog.created_at >= start)
+    return and_(*conditions)
 
 
 def completions(

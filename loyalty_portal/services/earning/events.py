@@ -127,14 +127,24 @@ class Booking:
 
     def attach(self, session: DbSession) -> None:
         """Add the credit, linked to its log (before or after the log's flush)."""
-        for credit in (self.lot, self.pending):
+        for credit in self.linked_credits():
             if credit is not None:
-                credit.event_log = self.log
-                if self.log.id is not None:
-                    credit.event_log_id = self.log.id
                 session.add(credit)
         if self.repayment is not None:
             session.add(self.repayment)
+
+    def linked_credits(self) -> tuple[LedgerEntry | None, PendingAward | None]:
+        """The lot and the pending award, each naming its log: by id once the log has one
+        (batch ingest inserts the rows itself), else by relationship (one flush inserts
+        the log first)."""
+        for credit in (self.lot, self.pending):
+            if credit is None:
+                continue
+            if self.log.id is not None:
+                credit.event_log_id = self.log.id
+            else:
+                credit.event_log = self.log
+        return self.lot, self.pending
 
     def earned_days(self, program: Program) -> dict[tuple[int, date], int]:
         if self.lot is None:
