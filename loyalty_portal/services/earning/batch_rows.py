@@ -6,8 +6,8 @@ them (attribute events, flush bookkeeping), and on SQLite the ORM even inserts t
 row per statement: it needs RETURNING in parameter order, which SQLite does not promise,
 so insertmanyvalues downgrades to row-at-a-time (307 statements per 100 events). So the
 objects never join the session: their column values are read into plain dicts and each
-table gets one executemany without RETURNING (psycopg pipelines one prepared statement;
-a long multi-row VALUES text would be re-parsed by psycopg on every call). The only ids
+table gets one statement without RETURNING (`sql.insert_many`: unnested arrays on
+PostgreSQL, an executemany on SQLite). The only ids
 needed afterwards, the logs' (lots, pending awards and referrals name them), are reserved
 up front by one statement.
 """
@@ -15,16 +15,16 @@ up front by one statement.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, func, insert, select
+from sqlalchemy import Table, func, select
 
 from loyalty_portal.models import EventLog, LedgerEntry, OutboxMessage, PendingAward
 from loyalty_portal.models.base import Base
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import insert_many
 from loyalty_portal.services.earning.events import Booking
 
 
@@ -45,7 +45,7 @@ class BatchRows:
     def write_messages(self, session: DbSession) -> None:
         """The messages so far, now: a message another service publishes next (a tier
         change) then comes after them, in the order the worker delivers (by id)."""
-        insert_rows(session, OutboxMessage.__table__, self.messages)
+        insert_many(session, OutboxMessage.__table__, self.messages)
         self.messages = []
 
     def write(self, session: DbSession) -> None:
@@ -60,9 +60,9 @@ class BatchRows:
             lot, pending = booking.linked_credits()
             entries.extend(e for e in (lot, booking.repayment) if e is not None)
             awards.extend(a for a in (pending,) if a is not None)
-        insert_rows(session, EventLog.__table__, [row_of(o) for o in logs])
-        insert_rows(session, LedgerEntry.__table__, [row_of(o) for o in entries])
-        insert_rows(session, PendingAward.__table__, [row_of(o) for o in awards])
+        insert_many(session, EventLog.__table__, [row_of(o) for o in logs])
+        insert_many(session, LedgerEntry.__table__, [row_of(o) for o in entries])
+        insert_many(session, PendingAward.__table__, [row_of(o) for o in awards])
         self.write_messages(session)
 
 
@@ -84,21 +84,6 @@ def reserve_ids(session: DbSession, table: Table, count: int) -> list[int]:
         return sorted(int(i) for i in ids)
     last = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
     return list(range(last + 1, last + 1 + count))
-
-
-def insert_rows(session: DbSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany per set of columns given (columns left out take their defaults)."""
-    groups: defaultdict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(row)].append(row)
-    for group in groups.values():
-        session.execute(_insert(table), group)
-
-
-@functools.cache
-def _insert(table: Table) -> Insert:
-    """Built once per table: building a statement costs more than running it."""
-    return insert(table)
 
 
 def row_of(obj: EventLog | LedgerEntry | PendingAward) -> dict[str, Any]:
