@@ -10,15 +10,22 @@ from typing import Any
 from loyalty_portal.extensions import db
 from loyalty_portal.models import Member
 from loyalty_portal.services.earning.rule_snapshots import all_rules
-from loyalty_portal.services.ledger import settlement
+from loyalty_portal.services.members import summary
+from loyalty_portal.services.members.summary import Standing
 from loyalty_portal.services.program import campaigns, tiers
 from loyalty_portal.web.access import current_member
 
 
-def settled_member(now: datetime) -> Member:
-    """The logged-in member with due pending points released and due lots expired, so
-    the balance shown is exact at `now`."""
-    return settlement.settle(db.session, current_member(), now)
+def member_now(now: datetime) -> Member:
+    """The logged-in member as of `now`: due pending points counted as released, due lots
+    and holds as expired, so the balance shown is exact, read without a lock or a write
+    (`summary.as_of`; the worker or the member's next write books what is due)."""
+    return standing_now(now).member
+
+
+def standing_now(now: datetime) -> Standing:
+    """`member_now`, with the standing it was read from (the dashboard's summary uses it)."""
+    return summary.as_of(db.session, current_member(), now)
 
 
 def friendly_name(member: Member, email: str | None) -> str | None:

@@ -8,7 +8,7 @@ from flask import render_template, request
 
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import member_now
 from loyalty_portal.portal.forms import HistoryFilterForm
 from loyalty_portal.services.ledger.history import (
     PORTAL_TYPES,
@@ -20,14 +20,16 @@ from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import current_member, member_required
 from loyalty_portal.web.htmx import is_htmx
 from loyalty_portal.web.templating import program_zone
+from loyalty_portal.web.transactions import reads_only
 
 PAGE_SIZE = 20
 
 
 @bp.get("/portal/history")
+@reads_only
 @member_required
 def history() -> str:
-    settled_member(utcnow())
+    member_now(utcnow())
     form = HistoryFilterForm(request.args)
     cursor = request.args.get("cursor") or None
     context: dict[str, Any] = {"form": form, "cursor": cursor, "page": None}

@@ -8,13 +8,14 @@ from flask import request
 
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import initial, settled_member
+from loyalty_portal.portal.common import initial, member_now
 from loyalty_portal.services.analytics import leaderboard
 from loyalty_portal.services.analytics.leaderboard import ALL_MEMBERS, TIMEFRAMES, Standing
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
 from loyalty_portal.web.htmx import page_or_fragment
 from loyalty_portal.web.templating import program_zone
+from loyalty_portal.web.transactions import reads_only
 
 TOP = 10
 DEFAULT_TIMEFRAME = "30d"
@@ -38,10 +39,11 @@ def public_name(standing: Standing) -> str:
 
 
 @bp.get("/portal/leaderboard")
+@reads_only
 @member_required
 def leaderboard_page() -> str:
     now = utcnow()
-    member = settled_member(now)
+    member = member_now(now)
     groups = [(g.id, g.display_title()) for g in member.usergroups]
     choices = [*groups, (ALL_MEMBERS, "Everyone")]
     group_id = request.args.get("group") or choices[0][0]

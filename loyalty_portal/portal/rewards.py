@@ -24,7 +24,7 @@ from loyalty_portal.portal.cards import (
     refusal_from_body,
     refusal_from_error,
 )
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import member_now
 from loyalty_portal.portal.forms import CatalogFilterForm, RedeemForm, new_idempotency_key
 from loyalty_portal.portal.queries import active_shops, catalog_page
 from loyalty_portal.services.core.actors import Actor
@@ -39,6 +39,7 @@ from loyalty_portal.web.access import current_member, member_required
 from loyalty_portal.web.htmx import is_htmx, page_or_fragment
 from loyalty_portal.web.idempotent import Outcome, run_idempotent
 from loyalty_portal.web.templating import fmt_points
+from loyalty_portal.web.transactions import reads_only
 
 #: How long a retried redeem waits for the first request with its key to finish.
 IN_PROGRESS_WAIT_SECONDS = 3.0
@@ -50,10 +51,11 @@ def _redeem_helpers() -> dict[str, Any]:
 
 
 @bp.get("/portal/rewards")
+@reads_only
 @member_required
 def rewards() -> str:
     now = utcnow()
-    member = settled_member(now)
+    member = member_now(now)
     form, catalog = _catalog(member, now, request.args)
     return page_or_fragment(
         "portal/rewards.html",

@@ -9,13 +9,14 @@ from werkzeug.wrappers import Response
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
 from loyalty_portal.portal.cards import cards_for
-from loyalty_portal.portal.common import campaigns_now, friendly_name, settled_member
+from loyalty_portal.portal.common import campaigns_now, friendly_name, standing_now
 from loyalty_portal.portal.queries import affordable_candidates
 from loyalty_portal.services.ledger.history import HistoryFilter, page_by_cursor
 from loyalty_portal.services.members import welcome_bonus
 from loyalty_portal.services.members.summary import member_summary
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
+from loyalty_portal.web.transactions import reads_only
 
 RECENT_ENTRIES = 5
 AFFORDABLE_SHOWN = 4
@@ -30,11 +31,15 @@ def index() -> Response:
 
 
 @bp.get("/portal/")
+@reads_only
 @member_required
 def dashboard() -> str:
     now = utcnow()
-    member = settled_member(now)
-    summary = member_summary(db.session, member, now, expiring_within_days=EXPIRING_WITHIN_DAYS)
+    standing = standing_now(now)
+    member = standing.member
+    summary = member_summary(
+        db.session, member, now, expiring_within_days=EXPIRING_WITHIN_DAYS, standing=standing
+    )
     recent = page_by_cursor(
         db.session, member.id, HistoryFilter(), limit=RECENT_ENTRIES, cursor=None
     )

@@ -9,13 +9,14 @@ from flask import render_template
 
 from loyalty_portal.extensions import db
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import settled_member
+from loyalty_portal.portal.common import standing_now
 from loyalty_portal.portal.ways_to_earn import number
 from loyalty_portal.services.members.summary import member_summary
 from loyalty_portal.services.program import tiers
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
+from loyalty_portal.web.transactions import reads_only
 
 
 def multiplier_text(multiplier: Decimal) -> str:
@@ -27,14 +28,18 @@ def multiplier_text(multiplier: Decimal) -> str:
 
 
 @bp.get("/portal/tiers")
+@reads_only
 @member_required
 def tiers_explained() -> str:
     now = utcnow()
-    member = settled_member(now)
+    standing = standing_now(now)
+    summary = member_summary(
+        db.session, standing.member, now, expiring_within_days=0, standing=standing
+    )
     return render_template(
         "portal/tiers.html",
         ladder=tiers.tiers_ascending(db.session),
-        summary=member_summary(db.session, member, now, expiring_within_days=0),
+        summary=summary,
         window_days=load_program(db.session).tier_window_days,
         multiplier_text=multiplier_text,
     )

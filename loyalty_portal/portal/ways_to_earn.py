@@ -12,12 +12,13 @@ from flask import render_template
 from loyalty_portal.extensions import db
 from loyalty_portal.models import EarningRule, Member
 from loyalty_portal.portal import bp
-from loyalty_portal.portal.common import campaigns_now, settled_member
+from loyalty_portal.portal.common import campaigns_now, member_now
 from loyalty_portal.portal.queries import active_rules
 from loyalty_portal.services.program.settings import load_program
 from loyalty_portal.timeutil import utcnow
 from loyalty_portal.web.access import member_required
 from loyalty_portal.web.templating import fmt_date
+from loyalty_portal.web.transactions import reads_only
 
 PERIODS = {"day": "a day", "week": "a week", "month": "a month"}
 
@@ -96,10 +97,11 @@ def ways_for(member: Member, rules: list[EarningRule], pending_days: int) -> lis
 
 
 @bp.get("/portal/earn")
+@reads_only
 @member_required
 def ways_to_earn() -> str:
     now: datetime = utcnow()
-    member = settled_member(now)
+    member = member_now(now)
     program = load_program(db.session)
     return render_template(
         "portal/ways_to_earn.html",

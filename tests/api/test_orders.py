@@ -173,3 +173,33 @@ def test_a_refund_is_idempotent(api, key, shop, app):
     assert again.get_json() == first.get_json()
     assert api.get("/v1/order/1017?userId=ann", key).get_json()["refundedAmount"] == 30
     _verify(app)
+
+
+def test_a_points_read_counts_due_pending_points_as_repaying_the_debt_first(api, key, shop, app):
+    """Released pending points repay what is owed before they can be spent; a points read
+    shows that as of now, before the worker books it, and the worker books the same."""
+    from datetime import timedelta
+
+    from loyalty_portal.extensions import db
+    from loyalty_portal.services.earning import events
+    from loyalty_portal.timeutil import utcnow
+
+    api.make.offer("mug", cost=80)
+    api.make.rule("survey", points=50, pending_days=7)
+    _buy(api, key, "1017")
+    assert api.post("/v1/user/ann/offer/mug/redeem", key, {}).status_code == 201
+    _refund(api, key, "1017")
+    with app.app_context():
+        week_ago = utcnow() - timedelta(days=8)  # available since yesterday
+        events.record_event(
+            db.session, user_id="ann", event_id="survey", now=week_ago, source="test", trusted=True
+        )
+        db.session.commit()
+
+    read_now = _points(api, key)
+    assert (read_now["points"], read_now["pendingPoints"], read_now["pointsOwed"]) == (0, 0, 30)
+    result = app.test_cli_runner().invoke(args=["points", "expire"])
+    assert result.exit_code == 0, result.output
+    booked = _points(api, key)
+    assert (booked["points"], booked["pendingPoints"], booked["pointsOwed"]) == (0, 0, 30)
+    _verify(app)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
 from loyalty_portal.services.core.errors import UserNotFound
@@ -89,16 +90,29 @@ def _expiring_statement(bounded: bool, limit: int) -> Select[datetime | None, in
 
 
 def member_summary(
-    session: DbSession, member: Member, now: datetime, *, expiring_within_days: int | None = 30
+    session: DbSession,
+    member: Member,
+    now: datetime,
+    *,
+    expiring_within_days: int | None = 30,
+    standing: Standing | None = None,
 ) -> MemberSummary:
-    """A member's standing at `now` in a fixed handful of indexed queries (the member
-    settled at `now`: `balance` is what can be spent, held points apart)."""
+    """A member's standing at `now` in a fixed handful of indexed queries: the member
+    settled at `now`, or read `as_of` it (its `standing` then gives the pending points and
+    the tier window). `balance` is what can be spent, held points apart."""
     program = load_program(session)
-    progress = tiers.progress(session, member, now, program.tier_window_days)
+    window = standing.earned_in_window if standing is not None else None
+    progress = tiers.progress(
+        session, member, now, program.tier_window_days, earned_in_window=window
+    )
     return MemberSummary(
         member=member,
         balance=max(0, member.balance - member.held_points),
-        pending_points=pending.pending_total(session, member.id),
+        pending_points=(
+            standing.pending_points
+            if standing is not None
+            else pending.pending_total(session, member.id)
+        ),
         expiring=expiring_points(session, member.id, now, within_days=expiring_within_days),
         earned_in_window=progress.earned,
         tier=progress.tier,
@@ -113,8 +127,9 @@ def member_summary(
 class Standing:
     """A member's points as of `now`, read without a lock and without writing.
 
-    What is due but not yet booked (pending points now available, lots past their expiry)
-    is counted as if it were; the worker, or the member's next write, books it.
+    What is due but not yet booked (pending points now available, lots past their expiry,
+    holds past theirs) is counted as settling would book it; the worker, or the member's
+    next write, books it.
     """
 
     member: Member
@@ -123,6 +138,7 @@ class Standing:
     earned_in_window: int | None  # points earned in the tier window (when asked for)
     held_points: int = 0  # in holds still HELD at `now`
     points_owed: int = 0
+    released: int = 0  # pending points due by `now` (counted in the balance and lifetime)
 
     @property
     def spendable(self) -> int:
@@ -143,10 +159,34 @@ def standing(
     if row is None:
         raise UserNotFound(f"No user {user_id!r}.")
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
-    balance = member.balance + due - expired
+    repaid = min(member.points_owed, due)  # released points repay a debt first (lots.add_lot)
+    balance = member.balance + due - repaid - expired
     held = min(member.held_points - int(row[4]), balance)  # as settling would shrink holds
     window = int(row[5]) + due if with_window else None
-    return Standing(member, balance, later, window, held, member.points_owed)
+    return Standing(member, balance, later, window, held, member.points_owed - repaid, due)
+
+
+def as_of(session: DbSession, member: Member, now: datetime) -> Standing:
+    """The member's standing at `now` for a page that only reads: one statement, no lock,
+    no write. The loaded member is given that standing's balance, lifetime points, held
+    points, debt and tier as if the database held them (`set_committed_value`: nothing
+    for a flush to write), so every read service judges the member as settling would leave
+    them. A request that writes settles instead (`settlement.settle`), under the lock."""
+    now_standing = standing(session, member.user_id, now, with_window=True)
+    assert now_standing.member is member  # the identity map's one object for the row
+    values: dict[str, Any] = {
+        "balance": now_standing.balance,
+        "lifetime_points": member.lifetime_points + now_standing.released,
+        "held_points": now_standing.held_points,
+        "points_owed": now_standing.points_owed,
+    }
+    if now_standing.released:  # only a release recomputes the tier (pending.release_due)
+        window = now_standing.earned_in_window or 0
+        tier = tiers.tier_for(window, tiers.tiers_ascending(session))
+        values["tier_id"] = tier.id if tier else None
+    for attribute, value in values.items():
+        set_committed_value(member, attribute, value)
+    return now_standing
 
 
 @functools.cache
