@@ -9,9 +9,12 @@ change point stays one line.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime
 from typing import Any, Protocol
+
+from sqlalchemy import Insert, insert
 
 from loyalty_portal.models import Member, OutboxMessage, Redemption
 from loyalty_portal.services.core.session import DbSession
@@ -52,6 +55,16 @@ def publish(
     if flush:
         session.flush()
     return message
+
+
+def write(session: DbSession, message_type: str, data: dict[str, Any], now: datetime) -> None:
+    """`publish` for a hot path: the same row, inserted in Core at once (`core.rows`)."""
+    session.connection().execute(_inserting(), message_row(message_type, data, now))
+
+
+@functools.cache
+def _inserting() -> Insert:
+    return insert(OutboxMessage.__table__)
 
 
 def points(member: Member, delta: int, **ids: Any) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 `book` stays the one place that says what an event books; it hands back transient ORM
 objects. Flushing hundreds of them through the unit of work costs far more than storing
-them (attribute events, flush bookkeeping), and on SQLite the ORM even inserts them one
-row per statement: it needs RETURNING in parameter order, which SQLite does not promise,
-so insertmanyvalues downgrades to row-at-a-time (307 statements per 100 events). So the
-objects never join the session: their column values are read into plain dicts and each
+them (`core.rows`), and on SQLite the ORM even inserts them one row per statement: it
+needs RETURNING in parameter order, which SQLite does not promise, so insertmanyvalues
+downgrades to row-at-a-time (307 statements per 100 events). So the objects never join
+the session: their column values are read into plain dicts (`rows.row_of`) and each
 table gets one statement without RETURNING (`sql.insert_many`: unnested arrays on
 PostgreSQL, an executemany on SQLite). The only ids
 needed afterwards, the logs' (lots, pending awards and referrals name them), are reserved
@@ -14,15 +14,14 @@ up front by one statement.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, func, select
 
 from loyalty_portal.models import EventLog, LedgerEntry, OutboxMessage, PendingAward
-from loyalty_portal.models.base import Base
 from loyalty_portal.services.core import outbox
+from loyalty_portal.services.core.rows import row_of
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import insert_many
 from loyalty_portal.services.earning.events import Booking
@@ -84,27 +83,3 @@ def reserve_ids(session: DbSession, table: Table, count: int) -> list[int]:
         return sorted(int(i) for i in ids)
     last = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
     return list(range(last + 1, last + 1 + count))
-
-
-def row_of(obj: EventLog | LedgerEntry | PendingAward) -> dict[str, Any]:
-    """A transient ORM object's column values by column name: what a flush inserts. The
-    attributes it was given; as the ORM does, a None is left out where the column has a
-    default (which then applies), so that most rows of a table share one set of columns."""
-    values = obj.__dict__
-    row = {}
-    for attr, column, default_for_none in _columns(type(obj)):
-        if attr in values and not (default_for_none and values[attr] is None):
-            row[column] = values[attr]
-    return row
-
-
-@functools.cache
-def _columns(model: type[Base]) -> tuple[tuple[str, str, bool], ...]:
-    """(attribute, column name, whether None means "the default") of the model's columns."""
-    mapper = model.__mapper__
-    found = []
-    for prop in mapper.column_attrs:
-        col = prop.columns[0]
-        has_default = col.default is not None or col.server_default is not None
-        found.append((prop.key, col.key, has_default and not col.type.should_evaluate_none))
-    return tuple(found)

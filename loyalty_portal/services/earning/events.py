@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from loyalty_portal.models import EventLog, LedgerEntry, Member, PendingAward
-from loyalty_portal.services.core import outbox
+from loyalty_portal.services.core import outbox, rows
 from loyalty_portal.services.core.errors import Forbidden
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import orders, referrals
@@ -96,12 +96,10 @@ def record_event(
         occurred_at=occurred_at,
         order_id=order_id,
     )
-    session.add(booking.log)
-    booking.attach(session)
+    booking.write(session)
     if booking.lot is not None:
-        data = outbox.earned(member, ev.points, rule)
-        outbox.publish(session, "points.earned", data, now, flush=False)
-    session.flush()  # one flush: the log, its lot or pending award, the member, the message
+        outbox.write(session, "points.earned", outbox.earned(member, ev.points, rule), now)
+    session.flush()  # the member's new balance
     if booking.lot is not None:
         lots.record_earned_days(session, booking.earned_days(program))
         earned = None if counts.earned_in_window is None else counts.earned_in_window + ev.points
@@ -117,7 +115,7 @@ class Booking:
     """What one judged event writes: its log row and the lot or pending award it earns.
 
     Built in memory (the member's balance already moved) so that single events and batch
-    ingest book the same rows; `attach` adds the credit once the log has its id.
+    ingest book the same rows; `write` stores one booking's rows.
     """
 
     log: EventLog
@@ -125,25 +123,22 @@ class Booking:
     pending: PendingAward | None = None
     repayment: LedgerEntry | None = None  # of points owed, from the lot (lots.repay_debt)
 
-    def attach(self, session: DbSession) -> None:
-        """Add the credit, linked to its log (before or after the log's flush)."""
-        for credit in self.linked_credits():
+    def write(self, session: DbSession) -> None:
+        """Insert the log (its id comes back), then the credits that name it, in Core
+        (`core.rows`): the rows never join the session. Batch ingest writes many bookings
+        set-based instead (`batch_rows`)."""
+        rows.insert_row(session, self.log, returning_id=True)
+        for credit in (*self.linked_credits(), self.repayment):
             if credit is not None:
-                session.add(credit)
-        if self.repayment is not None:
-            session.add(self.repayment)
+                rows.insert_row(session, credit)
 
     def linked_credits(self) -> tuple[LedgerEntry | None, PendingAward | None]:
-        """The lot and the pending award, each naming its log: by id once the log has one
-        (batch ingest inserts the rows itself), else by relationship (one flush inserts
-        the log first)."""
+        """The lot and the pending award, each naming its log (inserted first, by both
+        writers: it has its id)."""
+        assert self.log.id is not None
         for credit in (self.lot, self.pending):
-            if credit is None:
-                continue
-            if self.log.id is not None:
+            if credit is not None:
                 credit.event_log_id = self.log.id
-            else:
-                credit.event_log = self.log
         return self.lot, self.pending
 
     def earned_days(self, program: Program) -> dict[tuple[int, date], int]:
