@@ -105,6 +105,22 @@ def test_points_shows_balance_pending_and_expiring_lots(api, make, app, admin_ke
         assert abs(first - (datetime.now(UTC) + timedelta(days=10)).timestamp() * 1000) < 600_000
 
 
+def test_points_lists_the_next_five_expiry_dates_in_one_statement(api, make, app, admin_key):
+    for i in range(1, 8):  # sent latest-expiring first: the answer must sort them
+        make.rule(f"lot{i}", points=i, expiry_policy="days", expiry_days=100 - 10 * i)
+        api.post("/v1/event", admin_key, {"eventId": f"lot{i}", "userId": "a"})
+    api.post("/v1/user", admin_key, {"userId": "empty"})
+    api.get("/v1/user/a/points", admin_key)
+    with counted_queries(app) as statements:
+        body = api.get("/v1/user/a/points", admin_key).get_json()
+    assert [lot["points"] for lot in body["expiringPoints"]] == [7, 6, 5, 4, 3]
+    dates = [lot["expiresAt"] for lot in body["expiringPoints"]]
+    assert dates == sorted(dates) and body["points"] == 28
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+    empty = api.get("/v1/user/empty/points", admin_key).get_json()
+    assert empty["expiringPoints"] == [] and empty["points"] == 0
+
+
 def _history_fixture(app, make):
     """Three events on three days and a redemption, written through the services."""
     make.rule("login", points=10, title="Daily login")

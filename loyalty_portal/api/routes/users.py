@@ -112,13 +112,13 @@ def delete_user(call: Call) -> out.Deleted:
     reads_only=True,
 )
 def get_points(call: Call) -> out.PointsResponse:
-    standing = summary.standing(db.session, str(call.user_id), call.now)
-    expiring = summary.expiring_points(db.session, standing.member.id, call.now)
+    standing = summary.standing(db.session, str(call.user_id), call.now, expiring=5)
     return out.PointsResponse(
         points=standing.spendable,
         pendingPoints=standing.pending_points,
         expiringPoints=[
-            out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at)) for e in expiring
+            out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at))
+            for e in standing.expiring
         ],
         heldPoints=standing.held_points,
         pointsOwed=standing.points_owed,

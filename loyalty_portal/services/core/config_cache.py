@@ -60,7 +60,9 @@ _VERSION = "config_cache.version"  # session.info: the version this transaction 
 _DIRTY = "config_cache.dirty"  # session.info: this transaction changed configuration
 
 
-_VERSION_STATEMENT = select(ConfigVersion.version)  # built once: every request runs it
+#: Built once (every request runs it), in Core on the session's connection: the ORM's
+#: statement machinery cost more than the round trip, and there is nothing to flush first.
+_VERSION_STATEMENT = select(ConfigVersion.__table__.c.version)
 
 
 class ConfigCache:
@@ -83,7 +85,7 @@ def version(session: DbSession) -> int:
     """The configuration version this transaction works with (one read per transaction)."""
     seen: int | None = session.info.get(_VERSION)
     if seen is None:
-        seen = session.execute(_VERSION_STATEMENT).scalar() or 0
+        seen = session.connection().execute(_VERSION_STATEMENT).scalar() or 0
         session.info[_VERSION] = seen
     return seen
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
@@ -75,10 +75,16 @@ def expiring_points(
 @functools.cache
 def _expiring_statement(bounded: bool, limit: int) -> Select[datetime | None, int | None]:
     """Built once per process, run with `member_id`, `now` (and `until`) bound."""
-    stmt = (
+    stmt = _next_lots(bindparam("member_id"), limit)
+    return stmt.where(LedgerEntry.expires_at <= bindparam("until")) if bounded else stmt
+
+
+def _next_lots(member_id: Any, limit: int) -> Select[datetime | None, int | None]:
+    """The member's next `limit` expiry dates of live lots, with the points expiring then."""
+    return (
         select(LedgerEntry.expires_at, func.sum(LedgerEntry.remaining))
         .where(
-            LedgerEntry.member_id == bindparam("member_id"),
+            LedgerEntry.member_id == member_id,
             LedgerEntry.remaining > 0,
             LedgerEntry.expires_at > NOW,
         )
@@ -86,7 +92,6 @@ def _expiring_statement(bounded: bool, limit: int) -> Select[datetime | None, in
         .order_by(LedgerEntry.expires_at)
         .limit(limit)
     )
-    return stmt.where(LedgerEntry.expires_at <= bindparam("until")) if bounded else stmt
 
 
 def member_summary(
@@ -139,6 +144,7 @@ class Standing:
     held_points: int = 0  # in holds still HELD at `now`
     points_owed: int = 0
     released: int = 0  # pending points due by `now` (counted in the balance and lifetime)
+    expiring: tuple[ExpiringPoints, ...] = ()  # the next lots to expire (when asked for)
 
     @property
     def spendable(self) -> int:
@@ -147,23 +153,31 @@ class Standing:
 
 
 def standing(
-    session: DbSession, user_id: str, now: datetime, *, with_window: bool = False
+    session: DbSession,
+    user_id: str,
+    now: datetime,
+    *,
+    with_window: bool = False,
+    expiring: int = 0,
 ) -> Standing:
-    """The member with this userId and their standing at `now`, in one statement."""
+    """The member with this userId and their standing at `now`, in one statement (with
+    their next `expiring` expiry dates joined to it: one row per date, at least one)."""
     params: dict[str, Any] = {"user_id": user_id, "now": now}
     if with_window:
         program = load_program(session)
         first, last = tiers.window_days_range(now, program.tier_window_days, program.timezone)
         params.update(first_day=first, last_day=last)
-    row = session.execute(_standing_statement(with_window), params).first()
-    if row is None:
+    rows = session.execute(_standing_statement(with_window, expiring), params).all()
+    if not rows:
         raise UserNotFound(f"No user {user_id!r}.")
+    row = rows[0]
     member, due, later, expired = row[0], int(row[1]), int(row[2]), int(row[3])
     repaid = min(member.points_owed, due)  # released points repay a debt first (lots.add_lot)
     balance = member.balance + due - repaid - expired
     held = min(member.held_points - int(row[4]), balance)  # as settling would shrink holds
     window = int(row[5]) + due if with_window else None
-    return Standing(member, balance, later, window, held, member.points_owed - repaid, due)
+    lots = tuple(ExpiringPoints(int(r[-1]), r[-2]) for r in rows if expiring and r[-2] is not None)
+    return Standing(member, balance, later, window, held, member.points_owed - repaid, due, lots)
 
 
 def as_of(session: DbSession, member: Member, now: datetime) -> Standing:
@@ -190,9 +204,12 @@ def as_of(session: DbSession, member: Member, now: datetime) -> Standing:
 
 
 @functools.cache
-def _standing_statement(with_window: bool) -> Select[Any]:
+def _standing_statement(with_window: bool, expiring: int = 0) -> Select[Any]:
     """Built once per process (building it costs more than running it; bench/README.md),
-    then run with `user_id` and `now` (and the window's first and last day) bound."""
+    then run with `user_id` and `now` (and the window's first and last day) bound.
+
+    `expiring` > 0 left-joins the member's next lots to the row, found by the userId in a
+    subquery run once: a points read is then one statement, not two."""
     pending_sum = func.coalesce(func.sum(PendingAward.points), 0)
     mine = (PendingAward.member_id == Member.id, PendingAward.status == "pending")
     due_pending = select(pending_sum).where(*mine, PendingAward.available_at <= NOW)
@@ -213,6 +230,11 @@ def _standing_statement(with_window: bool) -> Select[Any]:
         columns.append(
             tiers.earned_between(Member.id, bindparam("first_day"), bindparam("last_day"))
         )
-    return select(*columns).where(
-        Member.user_id == bindparam("user_id"), Member.erased_at.is_(None)
+    found = (Member.user_id == bindparam("user_id"), Member.erased_at.is_(None))
+    if not expiring:
+        return select(*columns).where(*found)
+    owner = select(Member.id).where(*found).scalar_subquery()
+    lots = _next_lots(owner, expiring).subquery("next_lots")
+    return (
+        select(*columns, *lots.c).outerjoin(lots, true()).where(*found).order_by(lots.c.expires_at)
     )
