@@ -33,6 +33,8 @@ from loyalty_portal.web.forms import plural
 Job = Callable[[threading.Event], str | None]
 #: Deliveries claimed at once, and batches per run before the other jobs get their turn.
 BATCH = 50
+#: Messages fanned out per round (`deliveries.dispatch`).
+DISPATCH_BATCH = 200
 MAX_BATCHES = 20
 
 
@@ -51,7 +53,8 @@ def deliver_webhooks(stop: threading.Event) -> str | None:
     config = current_app.config
     dispatched = ok = failed = 0
     for _batch in range(MAX_BATCHES):
-        dispatched += deliveries.dispatch(db.session, utcnow())
+        fanned = deliveries.dispatch(db.session, utcnow(), limit=DISPATCH_BATCH)
+        dispatched += fanned
         db.session.commit()
         claimed = deliveries.claim_due(
             db.session,
@@ -60,8 +63,8 @@ def deliver_webhooks(stop: threading.Event) -> str | None:
             lease_seconds=int(config["WEBHOOK_CLAIM_SECONDS"]),
         )
         db.session.commit()
-        if not claimed:
-            break
+        if not claimed and fanned < DISPATCH_BATCH:
+            break  # a full fan-out may leave messages behind: those nobody hears come first
         for index, delivery_id in enumerate(claimed):
             if stop.is_set():
                 deliveries.release(db.session, claimed[index:])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import OutboxMessage, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.earning import events
 from loyalty_portal.services.webhooks import deliveries, endpoints
@@ -117,6 +118,20 @@ def test_a_later_endpoint_never_hears_older_changes(app, api, make, receiver):
     deliver(app)
     got = receiver.wait_for(1)
     assert len(got) == 1 and b'"userId":"late"' in got[0].body
+
+
+def test_a_backlog_nobody_hears_does_not_hold_back_a_later_change(app, api, make, receiver):
+    earlier = utcnow() - timedelta(minutes=5)
+    with app.app_context():  # more than one fan-out round of messages from before the endpoint
+        for i in range(450):
+            db.session.add(OutboxMessage(**outbox.message_row("member.created", {"i": i}, earlier)))
+        db.session.commit()
+    subscribe(api, receiver.url)
+    make.member("late")
+    deliver(app)  # one pass of the worker
+    got = receiver.wait_for(1)
+    assert len(got) == 1 and b'"userId":"late"' in got[0].body
+    assert deliveries_of(app) == [("member.created", "delivered", 1)]
 
 
 def test_rotation_signs_with_both_secrets_for_a_day(app, api, make, receiver):
