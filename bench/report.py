@@ -83,6 +83,24 @@ def table(run: dict[str, Any]) -> list[str]:
     return lines
 
 
+def combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each scenario over all rounds: requests and time summed (so req/s is the rate over
+    every round), p50 and p99 averaged, failures summed."""
+    out: dict[str, Any] = {}
+    for name, first in rounds[0].items():
+        each = [r[name] for r in rounds if name in r]
+        out[name] = {
+            "label": first["label"],
+            "requests": sum(r["requests"] for r in each),
+            "duration_us": sum(r["duration_us"] for r in each),
+            "p50_us": sum(r["p50_us"] for r in each) / len(each),
+            "p99_us": sum(r["p99_us"] for r in each) / len(each),
+            "non_2xx": sum(r["non_2xx"] for r in each),
+            "socket_errors": sum(r["socket_errors"] for r in each),
+        }
+    return out
+
+
 GOALS = {  # issue 9, PostgreSQL (SQLite: points >= 0.30 x ceiling)
     "points": ("ceiling", 0.35),
     "event": ("ceiling", 0.25),
@@ -95,18 +113,28 @@ BATCH_GOAL = 10_000  # events/s
 def ratios(run: dict[str, Any]) -> list[str]:
     """The ratios the issue sets goals for."""
     scenarios = run["scenarios"]
+    rounds: list[dict[str, Any]] = run.get("rounds", [])
+    per_round = len(rounds) > 1
 
-    def rps(name: str) -> float:
-        result = scenarios[name]
+    def rps(name: str, results: dict[str, Any] = scenarios) -> float:
+        result = results[name]
         return float(result["requests"]) / (result["duration_us"] / 1e6)
 
-    lines = ["| ratio | measured | goal (PostgreSQL) |", "|---|---:|---:|"]
+    def each(figure: Any) -> str:
+        return " | " + ", ".join(figure(r) for r in rounds) if per_round else ""
+
+    head = "| ratio | measured | goal (PostgreSQL) |"
+    lines = [head + (" each round |" if per_round else ""), "|---|---:|---:|" + "---:|" * per_round]
     for name, (against, goal) in GOALS.items():
         if name in scenarios and against in scenarios:
-            lines.append(f"| {name} ÷ {against} | {rps(name) / rps(against):.2f} | >= {goal} |")
+            rounds_text = each(lambda r, n=name, a=against: f"{rps(n, r) / rps(a, r):.2f}")
+            lines.append(
+                f"| {name} ÷ {against} | {rps(name) / rps(against):.2f} | >= {goal}{rounds_text} |"
+            )
     if "batch" in scenarios:
         events = rps("batch") * BATCH_EVENTS
-        lines.append(f"| batch ingest, events/s | {events:,.0f} | >= {BATCH_GOAL:,} |")
+        rounds_text = each(lambda r: f"{rps('batch', r) * BATCH_EVENTS:,.0f}")
+        lines.append(f"| batch ingest, events/s | {events:,.0f} | >= {BATCH_GOAL:,}{rounds_text} |")
     return lines
 
 
@@ -126,7 +154,9 @@ def markdown(runs: dict[str, Any], args: argparse.Namespace, storage: str) -> st
         f"- gunicorn `bench.app:app`: {args.workers} workers × {args.threads} threads "
         "(gthread); wrk and the database on the same machine.",
         f"- wrk: {args.wrk_threads} threads, {args.connections} connections, "
-        f"{args.duration} s per endpoint after {args.warmup} s of warm-up.",
+        f"{args.duration} s per endpoint after {args.warmup} s of warm-up, "
+        f"{max(1, getattr(args, 'rounds', 1))} round(s) of every endpoint one after another "
+        "(the tables are over all rounds; the ratios are also given for each).",
         f"- Rate-limit storage: `{storage}` (limit set far above the load).",
         "- Writes send a fresh `Idempotency-Key` each (the path integrators should use); "
         "users are drawn at random from 1,000 seeded members.",

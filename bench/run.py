@@ -47,6 +47,13 @@ def options() -> argparse.Namespace:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="times every scenario is measured, one round after another (the report gives "
+        "the ratios of each round: a shared machine's load moves between them)",
+    )
     return parser.parse_args()
 
 
@@ -185,7 +192,9 @@ def measure(
         "load_before": report.load_average(),
     }
     try:
-        results["scenarios"] = scenarios(base, args, key)
+        rounds = [scenarios(base, args, key) for _ in range(max(1, args.rounds))]
+        results["rounds"] = rounds
+        results["scenarios"] = report.combined(rounds)
     finally:
         process.terminate()
         process.wait(timeout=30)
