@@ -112,16 +112,16 @@ def delete_user(call: Call) -> out.Deleted:
     reads_only=True,
 )
 def get_points(call: Call) -> out.PointsResponse:
-    standing = summary.standing(db.session, str(call.user_id), call.now, expiring=5)
+    points = summary.points_now(db.session, str(call.user_id), call.now, expiring=5)
     return out.PointsResponse(
-        points=standing.spendable,
-        pendingPoints=standing.pending_points,
+        points=points.spendable,
+        pendingPoints=points.pending_points,
         expiringPoints=[
             out.ExpiringLot(points=e.points, expiresAt=serialize.ms(e.expires_at))
-            for e in standing.expiring
+            for e in points.expiring
         ],
-        heldPoints=standing.held_points,
-        pointsOwed=standing.points_owed,
+        heldPoints=points.held_points,
+        pointsOwed=points.points_owed,
     )
 
 
