@@ -40,7 +40,7 @@ def test_an_unexpected_error_is_json_500_without_a_trace(api, make, admin_key, m
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(summary, "standing", boom)  # what the points read calls
+    monkeypatch.setattr(summary, "points_now", boom)  # what the points read calls
     r = api.get("/v1/user/a/points", admin_key)
     assert r.status_code == 500
     assert r.get_json() == {

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.orm import Session
 
 from loyalty_portal.extensions import db
@@ -107,15 +107,20 @@ def test_views_declared_read_only_refuse_to_write(app, client, make, path, monke
 
     make.member("ann", balance=10)
     api = Api(client, make)
-    real = summary.standing
 
-    def standing_that_writes(session, user_id, *args, **kwargs):
-        result = real(session, user_id, *args, **kwargs)
-        result.member.display_name = "written by a read"
-        session.flush()
-        return result
+    def writing(real):
+        def read_that_writes(session, user_id, *args, **kwargs):
+            result = real(session, user_id, *args, **kwargs)
+            member = session.scalars(select(Member).filter_by(user_id=user_id)).one()
+            member.display_name = "written by a read"
+            session.flush()
+            return result
 
-    monkeypatch.setattr(summary, "standing", standing_that_writes)
+        return read_that_writes
+
+    # the profile read goes through standing, the points read through points_now
+    monkeypatch.setattr(summary, "standing", writing(summary.standing))
+    monkeypatch.setattr(summary, "points_now", writing(summary.points_now))
     answer = api.get(path, api.key("read"))
     assert answer.status_code == 500
     with app.app_context():
