@@ -53,8 +53,12 @@ def _events(prefix: str, count: int = 500) -> list[dict[str, Any]]:
     events = []
     for _ in range(count):
         user = f"{prefix}{rng.randrange(USERS)}"
-        kind = rng.choice(["login", "login", "review", "purchase", "purchase", "signup", "bad"])
-        if kind == "review":
+        kind = rng.choice(
+            ["login", "login", "review", "purchase", "purchase", "signup", "join", "bad"]
+        )
+        if kind == "join":  # joins the group whose override then applies to its next events
+            event = {"eventId": "login", "userId": user, "metadata": {"usergroup": ["vip"]}}
+        elif kind == "review":
             event = {"eventId": "review", "userId": user, "metadata": {"rating": rng.randint(1, 5)}}
         elif kind == "purchase":
             event = {"eventId": "purchase", "userId": user, "amount": rng.randint(1, 120)}
@@ -83,12 +87,30 @@ def _state(app: Flask, prefix: str) -> dict[str, Any]:
         name = {i: u.removeprefix(prefix) for i, u in ids.items()}
         tiers = dict(db.session.execute(select(Tier.id, Tier.name)).all())
         members = {
-            name[m.id]: (m.balance, m.lifetime_points, tiers.get(m.tier_id))
+            name[m.id]: (
+                m.balance,
+                m.lifetime_points,
+                tiers.get(m.tier_id),
+                [g.id for g in m.usergroups],
+            )
             for m in db.session.scalars(select(Member).where(Member.id.in_(ids)))
         }
         entries = sorted(
-            (name[e.member_id], e.kind, e.delta, e.remaining, e.expires_at, e.title, e.description)
-            for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.member_id.in_(ids)))
+            (
+                (
+                    name[e.member_id],
+                    e.kind,
+                    e.delta,
+                    e.remaining,
+                    e.expires_at,
+                    e.title,
+                    e.description,
+                )
+                for e in db.session.scalars(
+                    select(LedgerEntry).where(LedgerEntry.member_id.in_(ids))
+                )
+            ),
+            key=repr,  # a lot may never expire: None beside datetimes
         )
         logs = [
             (name[e.member_id], e.event_key, e.points, e.pending_points, e.reason, e.completed)
@@ -129,7 +151,9 @@ def test_500_events_in_a_batch_equal_the_same_500_sent_one_by_one(
             assert item["error"]["code"] == single["error"]["code"]
     assert _state(app, "b") == _state(app, "p")
     assert _state(app, "b")["pending"]  # the stream did reach every kind of outcome
-    assert any(tier == "Silver" for _, _, tier in _state(app, "b")["members"].values())
+    members = _state(app, "b")["members"].values()
+    assert any(tier == "Silver" for _, _, tier, _ in members)
+    assert any(groups == ["vip"] for *_, groups in members)  # joined by an item
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
 

@@ -1,22 +1,27 @@
-"""Rows decided as ORM objects, written in Core: the hot paths' inserts.
+"""Rows decided as ORM objects, written in Core: the hot paths' inserts and batch updates.
 
 The services build transient ORM objects (the one place that says what a change writes);
 flushing them through the unit of work costs several times what storing them does
 (attribute events, flush bookkeeping, a RETURNING per row for ids nobody reads), so the
 hot paths read their column values into plain dicts (`row_of`) and insert those:
 batch ingest set-based (`sql.insert_many`), a single event one statement a row
-(`insert_row`). A row written so never joins the session.
+(`insert_row`). A row written so never joins the session. Batch ingest also stores
+its members' changes set-based (`write_changes`).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Insert, Table, insert, inspect
+from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty_portal.models.base import Base
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import update_many
 
 
 def row_of(obj: Base) -> dict[str, Any]:
@@ -41,6 +46,44 @@ def insert_row(session: DbSession, obj: Base, *, returning_id: bool = False) -> 
     new_id = result.scalar_one()
     obj.id = new_id  # type: ignore[attr-defined]
     return new_id
+
+
+def write_changes(session: DbSession, model: type[Base], objects: Iterable[Base]) -> None:
+    """Store the changed columns of loaded `model` objects set-based (`sql.update_many`) and
+    mark them stored, so the next flush has nothing left to write for them. What else
+    changed on them (a collection) is left to that flush.
+
+    Batch ingest changes hundreds of members. Flushing them cost about a fifth of the
+    batch's time: an UPDATE a row, and around each the unit of work's bookkeeping (the
+    history of every relationship, for objects merely marked dirty as well)."""
+    columns = _column_names(model)
+    rows: list[dict[str, Any]] = []
+    written: list[tuple[InstanceState[Any], set[str], bool]] = []
+    for obj in objects:
+        state = inspect(obj)
+        if not state.persistent:
+            continue
+        changed = set(state.attrs.keys()) - state.unmodified
+        keys = changed & columns.keys()
+        if keys:
+            values = state.dict
+            rows.append({"id": values["id"], **{columns[k]: values[k] for k in keys}})
+            written.append((state, keys, keys == changed))
+    if rows:
+        with session.no_autoflush:  # else the flush would write them first, row by row
+            update_many(session, model.__table__, rows)
+    for state, keys, only_columns in written:
+        if only_columns:  # clean now, as after a flush: the next one skips it
+            state._commit_all(state.dict, session.identity_map)
+        else:
+            for key in keys:
+                set_committed_value(state.obj(), key, state.dict[key])
+
+
+@functools.cache
+def _column_names(model: type[Base]) -> dict[str, str]:
+    """Column name by attribute."""
+    return {attr: column for attr, column, _ in _columns(model)}
 
 
 @functools.cache

@@ -5,7 +5,8 @@ Each item is judged in order by the same `evaluate` and booked by the same `book
 created by one multi-row insert, every member of the batch is locked by one statement (in
 id order, so batches and single events never deadlock), the counts caps and tiers depend
 on are read by two grouped queries under those locks and then kept in memory item by item,
-and the logs, lots, pending awards, earned days and member rows are written in bulk.
+and the logs, lots, pending awards, earned days and member rows are written in bulk
+(one statement a table, `core.rows`).
 One bad item stands alone: it changes nothing and the others go on.
 """
 
@@ -22,6 +23,7 @@ from loyalty_portal.models import Member
 from loyalty_portal.models.enums import MessageType
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.errors import DomainError, Forbidden
+from loyalty_portal.services.core.rows import write_changes
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.earning import orders, referrals
 from loyalty_portal.services.earning.batch_counts import BatchCounts
@@ -122,6 +124,7 @@ def record_batch(
                 _recompute_tier(session, rows, member, earned, counts.ladder, now, program)
         outcome = EventOutcome(member, booking.log, ev)
         results[index] = ItemResult(outcome, spendable(member))
+    write_changes(session, Member, by_user.values())  # balances and tiers, one statement
     rows.write(session)
     _write_earned_days(session, rows.bookings, program)
     for result in results:  # as after a single event: its log has its id now
@@ -193,4 +196,4 @@ def _write_earned_days(session: DbSession, bookings: list[Booking], program: Pro
         for key, points in booking.earned_days(program).items():
             days[key] += points
     lots.record_earned_days(session, dict(days))
-    session.flush()  # the members' balances and tiers
+    session.flush()  # what else the batch changed on its members (their groups)

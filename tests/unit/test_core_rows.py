@@ -1,0 +1,57 @@
+"""Rows written in Core beside the unit of work: batch ingest's set-based member updates."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from loyalty_portal.extensions import db
+from loyalty_portal.models import Member, UserGroup
+from loyalty_portal.services.core.rows import write_changes
+
+
+def _members(ctx, *user_ids):
+    return ctx.scalars(select(Member).where(Member.user_id.in_(user_ids)).order_by(Member.id)).all()
+
+
+def test_changed_columns_are_stored_in_one_statement_and_the_flush_writes_nothing(ctx, make):
+    make.member("ann", balance=10)
+    make.member("bob", balance=20)
+    make.member("cyd", balance=30)
+    ann, bob, cyd = _members(ctx, "ann", "bob", "cyd")
+    ann.balance, ann.lifetime_points = 15, 15
+    bob.balance = 25
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        write_changes(ctx, Member, [ann, bob, cyd])
+        ctx.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    # one per set of changed columns, none for the unchanged member, none left for the flush
+    assert len(updates) == 2, statements
+    assert not ctx.dirty
+    ctx.commit()
+    ctx.expire_all()
+    assert [(m.balance, m.lifetime_points) for m in _members(ctx, "ann", "bob", "cyd")] == [
+        (15, 15),
+        (25, 0),  # an adjustment is not earned: no lifetime points
+        (30, 0),
+    ]
+
+
+def test_a_collection_changed_beside_the_columns_is_left_to_the_flush(ctx, make):
+    make.group("vip")
+    make.member("ann", balance=10)
+    (ann,) = _members(ctx, "ann")
+    vip = ctx.get(UserGroup, "vip")
+    with ctx.no_autoflush:
+        ann.balance = 11
+        ann.usergroups.append(vip)
+        write_changes(ctx, Member, [ann])
+    ctx.commit()
+    ctx.expire_all()
+    (ann,) = _members(ctx, "ann")
+    assert ann.balance == 11
+    assert [g.id for g in ann.usergroups] == ["vip"]
