@@ -205,12 +205,14 @@ def test_the_cli_imports_json_lines_and_sums_up_the_rejected_ones(
 ):
     import json
 
-    lines = [json.dumps(e) for e in _events("c", 60)] + ["not json", '{"eventId": 5}', ""]
+    unknown = {"eventId": "nope", "userId": "c0"}  # at least one, whatever the stream drew
+    lines = [json.dumps(e) for e in [*_events("c", 60), unknown]]
+    lines += ["not json", '{"eventId": 5}', ""]
     path = tmp_path / "events.jsonl"
     path.write_text("\n".join(lines) + "\n")
     result = runner.invoke(args=["events", "import", str(path)])
     assert result.exit_code == 0, result.output
-    bad = sum(1 for e in _events("c", 60) if e["eventId"] == "nope")
+    bad = sum(1 for e in [*_events("c", 60), unknown] if e["eventId"] == "nope")
     assert f"event_not_found: {bad}" in result.output
     assert "invalid_json: 1" in result.output and "validation_error:" in result.output
     state = _state(app, "c")
