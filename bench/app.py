@@ -17,8 +17,10 @@ from sqlalchemy import insert, or_, update
 from loyalty_portal import create_app
 from loyalty_portal.extensions import csrf, db
 from loyalty_portal.models import Member, Offer, Redemption
+from loyalty_portal.runtime import tune_garbage_collector
 from loyalty_portal.timeutil import utcnow
 
+tune_garbage_collector()  # as app.py, the production entry point, does
 app = create_app()
 
 

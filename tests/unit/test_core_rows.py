@@ -1,12 +1,16 @@
-"""Rows written in Core beside the unit of work: batch ingest's set-based member updates."""
+"""Rows written in Core beside the unit of work: batch ingest's set-based member updates,
+and the transient objects the hot paths build to read their rows."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import event, select
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import Member, UserGroup
-from loyalty_portal.services.core.rows import write_changes
+from loyalty_portal.models import LedgerEntry, Member, UserGroup
+from loyalty_portal.services.core.rows import row_of, transient, write_changes
 
 
 def _members(ctx, *user_ids):
@@ -55,3 +59,45 @@ def test_a_collection_changed_beside_the_columns_is_left_to_the_flush(ctx, make)
     (ann,) = _members(ctx, "ann")
     assert ann.balance == 11
     assert [g.id for g in ann.usergroups] == ["vip"]
+
+
+def _lot_values(member_id: int) -> dict:
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    return dict(
+        member_id=member_id,
+        kind="earn",
+        delta=5,
+        remaining=5,
+        title="Lot",
+        created_at=at,
+        source_note="test",
+    )
+
+
+def test_a_transient_object_has_the_row_the_constructor_gives(ctx, make):
+    values = _lot_values(7)
+    built, constructed = transient(LedgerEntry, **values), LedgerEntry(**values)
+    assert row_of(built) == row_of(constructed)
+    assert built.delta == 5 and built.expires_at is None and built.id is None
+    built.remaining = 3  # later changes are the ORM's as usual
+    assert row_of(built)["remaining"] == 3
+
+
+def test_a_transient_object_refuses_an_unknown_attribute_as_the_constructor_does(ctx):
+    with pytest.raises(TypeError, match="points_left"):
+        transient(LedgerEntry, points_left=5)
+    with pytest.raises(TypeError):
+        LedgerEntry(points_left=5)
+
+
+def test_a_transient_object_a_session_adds_is_inserted_by_the_flush(ctx, make):
+    make.member("ann", balance=10)
+    (ann,) = _members(ctx, "ann")
+    lot = transient(LedgerEntry, **_lot_values(ann.id))
+    ctx.add(lot)
+    ctx.flush()
+    assert lot.id is not None
+    ctx.commit()
+    ctx.expire_all()
+    stored = ctx.get(LedgerEntry, lot.id)
+    assert (stored.member_id, stored.kind, stored.delta, stored.title) == (ann.id, "earn", 5, "Lot")

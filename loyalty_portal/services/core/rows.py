@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from collections.abc import Set as AbstractSet
+from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, insert, inspect
 from sqlalchemy.orm import InstanceState
@@ -22,6 +23,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 from loyalty_portal.models.base import Base
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import update_many
+
+M = TypeVar("M", bound=Base)
+
+
+def transient(model: type[M], **values: Any) -> M:
+    """`model(**values)` without the ORM's attribute event for each value: the hot paths
+    build a log and a lot per event (a batch, thousands) mostly to read their rows back
+    (`row_of`), and the events cost more than the rest of building them. The object is an
+    ordinary transient one: later changes are tracked, and a session it joins inserts it."""
+    if unknown := values.keys() - _attribute_keys(model):
+        raise TypeError(f"{', '.join(sorted(unknown))} not an attribute of {model.__name__}")
+    obj: M = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
 
 
 def row_of(obj: Base) -> dict[str, Any]:
@@ -57,13 +72,14 @@ def write_changes(session: DbSession, model: type[Base], objects: Iterable[Base]
     batch's time: an UPDATE a row, and around each the unit of work's bookkeeping (the
     history of every relationship, for objects merely marked dirty as well)."""
     columns = _column_names(model)
+    attributes = _attribute_keys(model)
     rows: list[dict[str, Any]] = []
-    written: list[tuple[InstanceState[Any], set[str], bool]] = []
+    written: list[tuple[InstanceState[Any], AbstractSet[str], bool]] = []
     for obj in objects:
         state = inspect(obj)
         if not state.persistent:
             continue
-        changed = set(state.attrs.keys()) - state.unmodified
+        changed = attributes - state.unmodified
         keys = changed & columns.keys()
         if keys:
             values = state.dict
@@ -72,12 +88,19 @@ def write_changes(session: DbSession, model: type[Base], objects: Iterable[Base]
     if rows:
         with session.no_autoflush:  # else the flush would write them first, row by row
             update_many(session, model.__table__, rows)
-    for state, keys, only_columns in written:
+    for state, stored, only_columns in written:
         if only_columns:  # clean now, as after a flush: the next one skips it
             state._commit_all(state.dict, session.identity_map)
         else:
-            for key in keys:
+            for key in stored:
                 set_committed_value(state.obj(), key, state.dict[key])
+
+
+@functools.cache
+def _attribute_keys(model: type[Base]) -> frozenset[str]:
+    """Every mapped attribute (columns and relationships): `state.attrs` builds an
+    AttributeState for each on every call."""
+    return frozenset(model.__mapper__.attrs.keys())
 
 
 @functools.cache

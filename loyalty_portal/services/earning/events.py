@@ -162,7 +162,8 @@ def book(
     order_id: int | None = None,
 ) -> Booking:
     """The rows a judged event writes (the one place that says what an event books)."""
-    log = EventLog(
+    log = rows.transient(
+        EventLog,
         member_id=member.id,
         rule_id=rule.id,
         event_key=rule.event_id,
@@ -182,7 +183,8 @@ def book(
     booking = Booking(log)
     if ev.points and ev.pending_days > 0:
         log.pending_points, log.reason = ev.points, "pending"
-        booking.pending = PendingAward(
+        booking.pending = rows.transient(
+            PendingAward,
             member_id=member.id,
             rule_id=rule.id,
             points=ev.points,

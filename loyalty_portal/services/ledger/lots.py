@@ -10,6 +10,7 @@ from typing import Any
 
 from loyalty_portal.models import LedgerEntry, Member, MemberPointsDay
 from loyalty_portal.services.core.errors import ValidationFailed
+from loyalty_portal.services.core.rows import transient
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import upsert_add, upsert_add_many
 from loyalty_portal.services.program.settings import load_program
@@ -72,7 +73,8 @@ def build_lot(
             f"That would take the points past the maximum of {MAX_POINTS:,}.",
             details={"points": [f"the balance may not exceed {MAX_POINTS:,}"]},
         )
-    entry = LedgerEntry(
+    entry = transient(
+        LedgerEntry,
         member_id=member.id,
         kind=kind,
         delta=points,
@@ -99,7 +101,8 @@ def repay_debt(member: Member, lot: LedgerEntry, now: datetime) -> LedgerEntry |
     lot.remaining = lot.delta - repaid
     member.balance -= repaid
     member.points_owed -= repaid
-    return LedgerEntry(
+    return transient(
+        LedgerEntry,
         member_id=member.id,
         kind="reverse",
         delta=-repaid,
