@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Numeric, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -64,6 +75,18 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         return tidy_decimal(Decimal(str(value)))
+
+
+def index_where_set(name: str, column: str) -> Index:
+    """An index of a column most rows leave NULL, over only the rows that set it.
+
+    A ledger entry names one source (an event, a coupon, an order, a hold) and leaves the
+    others NULL; full indexes would take an entry for every row all the same, so an
+    event's lot would write three index entries for NULLs nobody looks up. A lookup
+    `column = x` (and the foreign key's check) uses the partial index just the same, on
+    both databases."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(name, column, sqlite_where=where, postgresql_where=where)
 
 
 def tidy_decimal(value: Decimal) -> Decimal:

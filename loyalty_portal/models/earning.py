@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from loyalty_portal.models.base import Base, BigId
+from loyalty_portal.models.base import Base, BigId, index_where_set
 from loyalty_portal.models.enums import CapPeriod, PendingStatus, RuleExpiryPolicy, RuleType, one_of
 from loyalty_portal.timeutil import utcnow
 
@@ -80,6 +80,7 @@ class EventLog(Base):
         Index("ix_event_log_caps", "member_id", "rule_id", "completed", "created_at"),
         Index("ix_event_log_member_time", "member_id", "created_at"),
         Index("ix_event_log_time", "created_at"),
+        index_where_set("ix_event_log_campaign_id", "campaign_id"),
         # An order earns once per rule: a resent event is logged without the order.
         Index(
             "uq_event_log_order_rule",
@@ -109,9 +110,7 @@ class EventLog(Base):
         BigId, ForeignKey("shop_order.id", ondelete="SET NULL")
     )
     #: The campaign that raised this event's points (None: the rule's own).
-    campaign_id: Mapped[str | None] = mapped_column(
-        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
-    )
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"))
 
 
 class PendingAward(Base):

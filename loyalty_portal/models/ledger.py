@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from loyalty_portal.models.base import Base, BigId
+from loyalty_portal.models.base import Base, BigId, index_where_set
 from loyalty_portal.models.enums import EntryKind, one_of
 from loyalty_portal.timeutil import utcnow
 
@@ -44,12 +44,11 @@ class LedgerEntry(Base):
         ),
         # Expiry entries point at their lot; deleting or checking a lot finds them by index
         # (without it, SQLite's foreign-key check scans the whole table per deleted row).
-        Index(
-            "ix_ledger_entry_lot",
-            "lot_id",
-            sqlite_where=text("lot_id IS NOT NULL"),
-            postgresql_where=text("lot_id IS NOT NULL"),
-        ),
+        index_where_set("ix_ledger_entry_lot", "lot_id"),
+        index_where_set("ix_ledger_entry_event_log_id", "event_log_id"),
+        index_where_set("ix_ledger_entry_redemption_id", "redemption_id"),
+        index_where_set("ix_ledger_entry_order_id", "order_id"),
+        index_where_set("ix_ledger_entry_hold_id", "hold_id"),
         Index(
             "ix_ledger_entry_expiring",
             "expires_at",
@@ -69,11 +68,11 @@ class LedgerEntry(Base):
     expires_at: Mapped[datetime | None]
     remaining: Mapped[int | None]
     # Where it came from (at least one):
-    event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"), index=True)
+    event_log_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("event_log.id"))
     #: Set instead of the id when the log is new: one flush inserts both, in order.
     event_log: Mapped[EventLog | None] = relationship(foreign_keys=[event_log_id])
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("earning_rule.id"))
-    redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"), index=True)
+    redemption_id: Mapped[str | None] = mapped_column(ForeignKey("redemption.id"))
     #: So that a flush inserts a new coupon before the entry that pays for it.
     redemption: Mapped[Redemption | None] = relationship(foreign_keys=[redemption_id])
     lot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_entry.id"))
@@ -81,11 +80,9 @@ class LedgerEntry(Base):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id"))
     source_note: Mapped[str | None] = mapped_column(String(64))
     order_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("shop_order.id", ondelete="SET NULL"), index=True
+        BigId, ForeignKey("shop_order.id", ondelete="SET NULL")
     )
-    hold_id: Mapped[str | None] = mapped_column(
-        ForeignKey("points_hold.id", ondelete="SET NULL"), index=True
-    )
+    hold_id: Mapped[str | None] = mapped_column(ForeignKey("points_hold.id", ondelete="SET NULL"))
 
     @property
     def is_lot(self) -> bool:
