@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from loyalty_portal.extensions import db
 from loyalty_portal.models import LedgerEntry, Member, UserGroup
@@ -101,3 +102,21 @@ def test_a_transient_object_a_session_adds_is_inserted_by_the_flush(ctx, make):
     ctx.expire_all()
     stored = ctx.get(LedgerEntry, lot.id)
     assert (stored.member_id, stored.kind, stored.delta, stored.title) == (ann.id, "earn", 5, "Lot")
+
+
+def test_a_model_that_validates_its_attributes_is_refused():
+    class Other(DeclarativeBase):
+        pass
+
+    class Checked(Other):
+        __tablename__ = "checked"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        points: Mapped[int]
+
+        @validates("points")
+        def _positive(self, _key, value):
+            assert value > 0
+            return value
+
+    with pytest.raises(TypeError, match="validates"):
+        transient(Checked, points=-1)

@@ -31,8 +31,9 @@ def transient(model: type[M], **values: Any) -> M:
     """`model(**values)` without the ORM's attribute event for each value: the hot paths
     build a log and a lot per event (a batch, thousands) mostly to read their rows back
     (`row_of`), and the events cost more than the rest of building them. The object is an
-    ordinary transient one: later changes are tracked, and a session it joins inserts it."""
-    if unknown := values.keys() - _attribute_keys(model):
+    ordinary transient one: later changes are tracked, and a session it joins inserts it.
+    A model with `@validates` hooks is refused: they would be skipped here."""
+    if unknown := values.keys() - _settable(model):
         raise TypeError(f"{', '.join(sorted(unknown))} not an attribute of {model.__name__}")
     obj: M = model.__mapper__.class_manager.new_instance()
     obj.__dict__.update(values)
@@ -101,6 +102,14 @@ def _attribute_keys(model: type[Base]) -> frozenset[str]:
     """Every mapped attribute (columns and relationships): `state.attrs` builds an
     AttributeState for each on every call."""
     return frozenset(model.__mapper__.attrs.keys())
+
+
+@functools.cache
+def _settable(model: type[Base]) -> frozenset[str]:
+    """The attributes `transient` may set: all of them, for a model without validators."""
+    if model.__mapper__.validators:
+        raise TypeError(f"{model.__name__} validates its attributes: build it with its constructor")
+    return _attribute_keys(model)
 
 
 @functools.cache
