@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from unittest.mock import Mock
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -91,7 +92,12 @@ def test_redis_uris_go_to_the_one_trip_storage_and_redis_gets_them_as_written(ap
     storage = limiter.storage
     assert isinstance(storage, OneTripRedisStorage) and storage.key_prefix == prefix
     kwargs = storage.storage.connection_pool.connection_kwargs
-    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 6379, 15)
+    target = urlsplit(REDIS_URL)  # redis://127.0.0.1:6379/15 unless TEST_REDIS_URL says
+    assert (kwargs["host"], kwargs["port"], kwargs["db"]) == (
+        target.hostname,
+        target.port,
+        int(target.path.strip("/") or 0),
+    )
     assert one_trip_uri("rediss://:pw@cache:6380/2") == "onetrip+rediss://:pw@cache:6380/2"
     assert one_trip_uri("redis+unix:///run/redis.sock") == "onetrip+redis+unix:///run/redis.sock"
     for other in ("memory://", "memcached://cache:11211", "valkey://cache:6379", None):
