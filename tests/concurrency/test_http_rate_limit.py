@@ -3,6 +3,7 @@ limit holds across worker processes (in-memory counters would multiply it by N).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,7 @@ def statuses_over_http(
     access_log = tmp_path / "access.log"
     log_args = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s")
     with gunicorn(settings, workers=WORKERS, threads=1, extra_args=log_args) as base:
+        warmed = _all_workers_answering(base, access_log)
 
         def call(_: int) -> int:
             r = requests.get(
@@ -62,9 +64,27 @@ def statuses_over_http(
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = Counter(pool.map(call, range(CALLS)))
-    lines = [line.split() for line in access_log.read_text().splitlines()]
+    lines = [line.split() for line in access_log.read_text().splitlines()[warmed:]]
     pids = {pid for pid, status in lines if status in ("200", "429")}
     return statuses, pids
+
+
+def _all_workers_answering(base: str, access_log: Any, timeout: float = 30) -> int:
+    """Wait until every worker has answered a /healthz (gunicorn is up once the first one
+    answers; the others may still be importing the app, and the calls would all reach
+    the first). Returns how many lines of the access log the wait wrote."""
+    deadline = time.monotonic() + timeout
+
+    def health(_: int) -> None:
+        requests.get(f"{base}/healthz", headers={"Connection": "close"}, timeout=10)
+
+    while True:
+        with ThreadPoolExecutor(max_workers=WORKERS * 2) as pool:
+            list(pool.map(health, range(WORKERS * 2)))
+        lines = access_log.read_text().splitlines()
+        if len({line.split()[0] for line in lines}) >= WORKERS or time.monotonic() > deadline:
+            return len(lines)
+        time.sleep(0.2)
 
 
 def test_with_redis_the_limit_holds_across_workers(app, make, database_url, tmp_path, redis_prefix):
