@@ -128,6 +128,12 @@ def _resolve() -> Principal | DomainError:
     return resolved
 
 
+def forget_principal() -> None:
+    """Authenticate again on the next `current_principal` (the configuration moved)."""
+    request.environ.pop(_CACHE, None)
+    request.environ.pop(_STAMP, None)
+
+
 def current_principal() -> Principal:
     """The authenticated caller, or 401."""
     resolved = _resolve()

@@ -17,12 +17,15 @@ from flask import Response, jsonify, request
 from pydantic import BaseModel
 
 from loyalty_portal.api.blueprint import bp
-from loyalty_portal.api.credentials import Principal, current_principal
+from loyalty_portal.api.credentials import Principal, current_principal, forget_principal
 from loyalty_portal.api.parsing import MAX_BODY_BYTES, parse_body, parse_query, read_json
 from loyalty_portal.api.schemas.responses import ResponseModel
+from loyalty_portal.extensions import db
+from loyalty_portal.services.core import config_cache
+from loyalty_portal.services.core.errors import DomainError
 from loyalty_portal.services.core.idempotency import fingerprint
 from loyalty_portal.timeutil import utcnow
-from loyalty_portal.web.idempotent import run_idempotent
+from loyalty_portal.web.idempotent import Outcome, run_idempotent
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 #: OpenAPI path parameter -> the handler's keyword.
@@ -67,7 +70,9 @@ class RouteSpec:
     description: str = ""
     deprecated: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
-    reads_only: bool = False  # never writes: SQLite may begin it deferred (web/transactions)
+    # never writes: SQLite may begin it deferred, and it checks the configuration cache
+    # after its work, not before (web/transactions, _dispatch)
+    reads_only: bool = False
 
     @property
     def path_params(self) -> list[str]:
@@ -130,10 +135,38 @@ def _view(spec: RouteSpec, handler: Handler) -> Callable[..., Response]:
 
     view.__name__ = spec.endpoint
     view.reads_only = spec.reads_only  # type: ignore[attr-defined]
+    view.confirms_configuration = spec.reads_only  # type: ignore[attr-defined]
     return view
 
 
 def _dispatch(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Response:
+    outcome = _read(spec, handler, params) if spec.reads_only else _answer(spec, handler, params)
+    response = jsonify(outcome.body)
+    response.status_code = outcome.status
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _read(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Outcome:
+    """A read checks the configuration cache after its work (`config_cache.defer_check`,
+    set by web/transactions), before anything is sent; if the cache it used was stale,
+    it is answered again, checked first. The door commits it (nothing to claim or store)."""
+    session = db.session()
+    try:
+        try:
+            outcome = _answer(spec, handler, params)
+        except DomainError:
+            config_cache.confirm(session)  # a refusal may come from the stale cache too
+            raise
+        config_cache.confirm(session)
+        return outcome
+    except config_cache.StaleConfiguration:
+        forget_principal()
+        return _answer(spec, handler, params)
+
+
+def _answer(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Outcome:
     principal = current_principal()
     principal.require(spec.scope, api_key_only=spec.api_key_only)
     call = Call(principal=principal, now=utcnow(), params=params)
@@ -151,14 +184,11 @@ def _dispatch(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Resp
     def effect() -> tuple[int, dict[str, Any]]:
         return spec.status, handler(call).body()
 
+    if spec.reads_only:
+        return Outcome(*effect())
     key = request.headers.get("Idempotency-Key") if spec.method in WRITE_METHODS else None
     request_hash = fingerprint(spec.method, _VERSION.sub("", request.path), payload)
-    outcome = run_idempotent(principal.name, key, request_hash, effect)
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
+    return run_idempotent(principal.name, key, request_hash, effect)
 
 
 def _names_user(model: type[BaseModel]) -> bool:

@@ -14,6 +14,9 @@ busy timeout), so a GET that writes begins with the lock like any POST.
 On PostgreSQL such a request runs in autocommit: under READ COMMITTED every statement
 already reads its own snapshot, so a transaction around them gives a reader nothing but
 the BEGIN and COMMIT round trips (about a tenth of a points read; bench/README.md).
+
+An API view that only reads checks the configuration cache after its work, so that
+check rides on a statement the view runs anyway (`config_cache.defer_check`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from loyalty_portal.database import mark_read_only, read_only
 from loyalty_portal.extensions import db
+from loyalty_portal.services.core import config_cache
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 View = TypeVar("View", bound=Callable[..., Any])
@@ -44,6 +48,8 @@ def begin_request() -> None:
     mark_read_only(reading)
     if reading and db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if reading and getattr(view, "confirms_configuration", False):
+        config_cache.defer_check(db.session)  # the view confirms it (api/routing)
 
 
 def refuse_writes_when_reading(session: Session, _context: Any, _instances: Any) -> None:

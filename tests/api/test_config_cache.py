@@ -4,7 +4,7 @@ as two workers: each has its own cache."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from flask import Flask
 
 from loyalty_portal import create_app
 from loyalty_portal.extensions import db
-from loyalty_portal.models import EarningRule, Offer
+from loyalty_portal.models import ApiKey, EarningRule, Offer
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
@@ -101,3 +101,57 @@ def test_unchanged_configuration_is_not_read_again(
         assert other.test_client().get("/v1/user/ann/points", headers=world).status_code == 200
     assert not [s for s in statements if "FROM api_key" in s], statements
     assert any("config_version" in s for s in statements)
+
+
+# A read checks the cache after its work (config_cache.defer_check): these hold on both
+# databases, with one instance whose cache has not yet seen a change another request
+# committed (as a worker that has not served a request since).
+
+
+def _commit_elsewhere(app: Flask, change: Callable[[], None]) -> None:
+    with app.app_context():
+        change()
+        db.session.commit()
+
+
+def test_a_read_from_a_stale_cache_refuses_a_key_revoked_since(
+    app: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+
+    def revoke() -> None:
+        key = api_keys.find(db.session, world["x-api-key"][:10])
+        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
+
+    _commit_elsewhere(app, revoke)
+    client = app.test_client()
+    for path in ("/v1/user/ann/points", "/v1/user/ann"):  # one reads the version along
+        refused = client.get(path, headers=world)
+        assert refused.status_code == 401 and error_code(refused) == "unauthorized", path
+
+
+def test_a_read_from_a_stale_cache_accepts_a_key_created_since(
+    app: Flask, make: Factories, world: dict[str, str]
+):
+    _warm(app, world)
+    _, plain = make.api_key(["read"])
+    answer = app.test_client().get("/v1/user/ann/points", headers={"x-api-key": plain})
+    assert answer.status_code == 200
+    assert answer.get_json()["points"] == 110  # 100, and 10 for the warm-up's login
+
+
+def test_a_read_from_a_stale_cache_honours_a_scope_granted_since(
+    app: Flask, make: Factories, world: dict[str, str]
+):
+    """A refusal computed from the stale cache is checked as well as an answer."""
+    key, plain = make.api_key(["events"])
+    headers = {"x-api-key": plain}
+    client = app.test_client()
+    refused = client.get("/v1/user/ann/points", headers=headers)
+    assert refused.status_code == 403 and error_code(refused) == "forbidden"
+
+    def grant() -> None:
+        db.session.get_one(ApiKey, key.id).scopes = ["events", "read"]
+
+    _commit_elsewhere(app, grant)
+    assert client.get("/v1/user/ann/points", headers=headers).status_code == 200

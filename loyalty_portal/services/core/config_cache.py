@@ -10,6 +10,13 @@ object outlives its session.
 The cache lives in `app.extensions` (one per app instance, like one per worker process).
 A session that has itself changed configuration reads past the cache until it ends, so it
 never sees its own uncommitted edit cached, nor stale data.
+
+A request that only reads may check the version after its work instead of before it
+(`defer_check`, then `confirm`): it uses the cache as it stands, and a statement it runs
+anyway reads the counter too (`version_column`, `saw`), so the check costs no round trip
+of its own. Had the counter moved, `confirm` raises `StaleConfiguration` and the caller
+answers the request again with a checked version; what the first attempt computed is
+never sent. Nothing was written, so running a read twice is harmless.
 """
 
 from __future__ import annotations
@@ -58,6 +65,14 @@ CONFIG_MODELS: tuple[type, ...] = (
 _EXTENSION = "loyalty.config_cache"
 _VERSION = "config_cache.version"  # session.info: the version this transaction read
 _DIRTY = "config_cache.dirty"  # session.info: this transaction changed configuration
+# session.info, for the request (kept across its transactions, unlike the two above):
+_DEFER = "config_cache.defer"  # check the version after the work (`defer_check`)
+_USED = "config_cache.used"  # the cache's version, used unchecked
+_SAW = "config_cache.saw"  # the version a statement of this request read (`saw`)
+
+
+class StaleConfiguration(Exception):
+    """A read used cached configuration that had changed: answer it again (`confirm`)."""
 
 
 #: Built once (every request runs it), in Core on the session's connection: the ORM's
@@ -85,9 +100,49 @@ def version(session: DbSession) -> int:
     """The configuration version this transaction works with (one read per transaction)."""
     seen: int | None = session.info.get(_VERSION)
     if seen is None:
-        seen = session.connection().execute(_VERSION_STATEMENT).scalar() or 0
+        known = _cache().version
+        if session.info.get(_DEFER) and known is not None and _USED not in session.info:
+            seen = session.info[_USED] = known  # checked by `confirm`
+        else:
+            seen = _read_version(session)
         session.info[_VERSION] = seen
     return seen
+
+
+def _read_version(session: DbSession) -> int:
+    return session.connection().execute(_VERSION_STATEMENT).scalar() or 0
+
+
+def defer_check(session: DbSession) -> None:
+    """This request only reads: use the cache unchecked, and `confirm` it at the end."""
+    session.info[_DEFER] = True
+
+
+def version_column() -> Any:
+    """The counter as a column, for a statement of a deferred read to carry (`saw`)."""
+    return _VERSION_STATEMENT.scalar_subquery().label("config_version")
+
+
+def saw(session: DbSession, current: int | None) -> None:
+    """A statement of this request read the counter (`version_column`) as `current`."""
+    if session.info.get(_DEFER):
+        session.info[_SAW] = current or 0
+
+
+def confirm(session: DbSession) -> None:
+    """End a deferred check: raise `StaleConfiguration` if the cache this request used
+    was older than the counter (as a statement of the request read it, or reads it now).
+    The request's next attempt checks before it reads, as a write does."""
+    session.info.pop(_DEFER, None)
+    used = session.info.pop(_USED, None)
+    current = session.info.pop(_SAW, None)
+    if used is None:
+        return
+    if current is None:
+        current = _read_version(session)
+    if current != used:
+        session.info.pop(_VERSION, None)
+        raise StaleConfiguration(f"configuration moved from version {used} to {current}")
 
 
 def cached(session: DbSession, name: str, load: Callable[[DbSession], T]) -> T:

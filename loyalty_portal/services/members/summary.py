@@ -11,6 +11,7 @@ from sqlalchemy import Select, bindparam, func, select, true
 from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward
+from loyalty_portal.services.core import config_cache
 from loyalty_portal.services.core.errors import UserNotFound
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import NOW
@@ -184,8 +185,9 @@ def points_now(session: DbSession, user_id: str, now: datetime, *, expiring: int
     rows = session.connection().execute(_standing_statement(False, expiring), params).all()
     if not rows:
         raise UserNotFound(f"No user {user_id!r}.")
-    balance, owed, held = rows[0][:3]
-    return _as_of_now(balance, owed, held, [tuple(row)[3:] for row in rows], False, expiring)
+    balance, owed, held, configuration = rows[0][:4]
+    config_cache.saw(session, configuration)  # the API's read checks its cache by it
+    return _as_of_now(balance, owed, held, [tuple(row)[4:] for row in rows], False, expiring)
 
 
 def _as_of_now(
@@ -237,8 +239,9 @@ def _standing_statement(with_window: bool, expiring: int = 0) -> Select[Any]:
     then run with `user_id` and `now` (and the window's first and last day) bound.
 
     `expiring` > 0 (the points read, run in Core): the member's three stored figures it
-    needs instead of the member (whose tier an ORM load joins too), and its next lots
-    left-joined to the row, found by the userId in a subquery run once: one statement."""
+    needs instead of the member (whose tier an ORM load joins too), the configuration
+    version (`config_cache.saw`), and its next lots left-joined to the row, found by the
+    userId in a subquery run once: one statement."""
     pending_sum = func.coalesce(func.sum(PendingAward.points), 0)
     mine = (PendingAward.member_id == Member.id, PendingAward.status == "pending")
     due_pending = select(pending_sum).where(*mine, PendingAward.available_at <= NOW)
@@ -248,7 +251,12 @@ def _standing_statement(with_window: bool, expiring: int = 0) -> Select[Any]:
         LedgerEntry.remaining > 0,
         LedgerEntry.expires_at <= NOW,
     )
-    member: list[Any] = [Member.balance, Member.points_owed, Member.held_points]
+    member: list[Any] = [
+        Member.balance,
+        Member.points_owed,
+        Member.held_points,
+        config_cache.version_column(),
+    ]
     columns: list[Any] = [
         *(member if expiring else [Member]),
         due_pending.scalar_subquery(),
