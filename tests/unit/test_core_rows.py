@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from loyalty_portal.extensions import db
-from loyalty_portal.models import LedgerEntry, Member, UserGroup
-from loyalty_portal.services.core.rows import row_of, transient, write_changes
+from loyalty_portal.models import LedgerEntry, Member, Redemption, UserGroup
+from loyalty_portal.services.core.rows import insert_and_hold, row_of, transient, write_changes
 
 
 def _members(ctx, *user_ids):
@@ -120,3 +120,43 @@ def test_a_model_that_validates_its_attributes_is_refused():
 
     with pytest.raises(TypeError, match="validates"):
         transient(Checked, points=-1)
+
+
+def _coupon(ctx, make, coupon_id: str = "cp_held") -> Redemption:
+    make.offer("gift", cost=5)
+    make.member("ann", balance=10)
+    (ann,) = _members(ctx, "ann")
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return transient(
+        Redemption,
+        id=coupon_id,
+        member_id=ann.id,
+        offer_id="gift",
+        points=5,
+        status="ACTIVE",
+        code="ABC",
+        coupon_metadata={},
+        created_at=now,
+    )
+
+
+def test_an_inserted_and_held_object_is_the_sessions_object_of_its_row(ctx, make):
+    coupon = _coupon(ctx, make)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        insert_and_hold(ctx, coupon)
+        found = ctx.get(Redemption, "cp_held")  # the identity map's: no SELECT
+        assert found is coupon and coupon.used_at is None and coupon.note is None
+        ctx.flush()  # nothing left to insert
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(statements) == 1 and statements[0].lstrip().upper().startswith("INSERT")
+    coupon.status = "USED"  # a later change is an UPDATE of the row
+    ctx.execute(update(Redemption).values(note="bulk"))  # and a bulk update reaches it
+    assert coupon.note == "bulk"
+    ctx.commit()
+    ctx.expire_all()
+    stored = ctx.get(Redemption, "cp_held")
+    assert (stored.status, stored.code, stored.note) == ("USED", "ABC", "bulk")

@@ -5,8 +5,9 @@ flushing them through the unit of work costs several times what storing them doe
 (attribute events, flush bookkeeping, a RETURNING per row for ids nobody reads), so the
 hot paths read their column values into plain dicts (`row_of`) and insert those:
 batch ingest set-based (`sql.insert_many`), a single event one statement a row
-(`insert_row`). A row written so never joins the session. Batch ingest also stores
-its members' changes set-based (`write_changes`).
+(`insert_row`). A row written so never joins the session, unless the caller hands it
+on (`insert_and_hold`). Batch ingest also stores its members' changes set-based
+(`write_changes`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, insert, inspect
-from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from loyalty_portal.models.base import Base
@@ -62,6 +63,20 @@ def insert_row(session: DbSession, obj: Base, *, returning_id: bool = False) -> 
     new_id = result.scalar_one()
     obj.id = new_id  # type: ignore[attr-defined]
     return new_id
+
+
+def insert_and_hold(session: DbSession, obj: Base) -> None:
+    """`insert_row`, then hold `obj` in the session as that row's persistent object, as a
+    flush would have left it (the identity map finds it, later changes flush as UPDATEs,
+    bulk updates refresh it) without the unit of work's cost of inserting it. A column
+    it was not given holds NULL unless it has a default, which is read back if asked for."""
+    insert_row(session, obj)
+    values = obj.__dict__
+    for attr in _without_default(type(obj)):
+        if attr not in values:
+            set_committed_value(obj, attr, None)
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 def write_changes(session: DbSession, model: type[Base], objects: Iterable[Base]) -> None:
@@ -122,6 +137,16 @@ def _column_names(model: type[Base]) -> dict[str, str]:
 def _inserting(table: Table, returning_id: bool) -> Insert:
     stmt = insert(table)
     return stmt.returning(table.c.id) if returning_id else stmt
+
+
+@functools.cache
+def _without_default(model: type[Base]) -> tuple[str, ...]:
+    """The column attributes whose column has no default (NULL when not given)."""
+    return tuple(
+        prop.key
+        for prop in model.__mapper__.column_attrs
+        if prop.columns[0].default is None and prop.columns[0].server_default is None
+    )
 
 
 @functools.cache

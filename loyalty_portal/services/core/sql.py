@@ -45,10 +45,21 @@ def insert_ignore(
     session: DbSession, table: Table, values: dict[str, Any], conflict: list[str]
 ) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id; the new id, or None if it existed."""
-    stmt = _ignoring_conflict(_dialect(session), table, tuple(conflict)).returning(table.c.id)
+    stmt = _ignoring_conflict_returning_id(_dialect(session), table, tuple(conflict))
     if any(isinstance(v, ClauseElement) for v in values.values()):  # SQL in the values
         return session.execute(stmt.values(**values)).scalar()
     return session.execute(stmt, values).scalar()
+
+
+def run_core(session: DbSession, statement: Any, params: dict[str, Any]) -> CursorResult[Any]:
+    """Run a prebuilt statement on the session's connection, not through the ORM: an
+    ORM-enabled UPDATE is annotated anew at every run (so its cache key is computed again)
+    and synchronises loaded objects, which cost more than the statement on the hot paths.
+    The session flushes first, as `session.execute` would (unless autoflush is off);
+    a caller that holds objects the statement changes expires them itself."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
 
 
 def insert_many_ignore(
@@ -215,6 +226,13 @@ def _insert_module(dialect: str) -> Any:
 def _ignoring_conflict(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
     """Built once per table: the values are bound at each run."""
     return _insert_module(dialect).insert(table).on_conflict_do_nothing(index_elements=conflict)
+
+
+@functools.cache
+def _ignoring_conflict_returning_id(dialect: str, table: Table, conflict: tuple[str, ...]) -> Any:
+    """Built once per table (a generative `.returning` is a new statement at each call,
+    whose cache key SQLAlchemy would compute again)."""
+    return _ignoring_conflict(dialect, table, conflict).returning(table.c.id)
 
 
 @functools.cache

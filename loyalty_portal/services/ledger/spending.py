@@ -13,8 +13,9 @@ from sqlalchemy import Integer, Update, bindparam, case, func, nulls_last, or_, 
 
 from loyalty_portal.models import LedgerEntry, Member
 from loyalty_portal.services.core.errors import InsufficientPoints
+from loyalty_portal.services.core.rows import insert_row, transient
 from loyalty_portal.services.core.session import DbSession
-from loyalty_portal.services.core.sql import NOW, rowcount
+from loyalty_portal.services.core.sql import NOW, rowcount, run_core
 from loyalty_portal.services.ledger.expiry import expire_due_lots
 
 
@@ -34,6 +35,7 @@ def spend(
     description: str = "",
     expire_first: bool = True,
     flush: bool = True,
+    insert_now: bool = False,
     **source: Any,
 ) -> LedgerEntry:
     """Debit `points`, consuming the live lots that expire first. Never below zero,
@@ -41,6 +43,8 @@ def spend(
 
     `expire_first=False`: the caller settled the member under this lock already.
     `flush=False`: the entry and the balance wait for the caller's flush.
+    `insert_now=True` (a hot path): the entry is inserted at once in Core (`core.rows`),
+    never joining the session.
     """
     if points <= 0:
         raise ValueError("spending must take points")
@@ -53,7 +57,8 @@ def spend(
             missing_points=points - available,
         )
     _consume_lots(session, member, points, now)
-    entry = LedgerEntry(
+    entry = transient(
+        LedgerEntry,
         member_id=member.id,
         kind=kind,
         delta=-points,
@@ -62,7 +67,10 @@ def spend(
         created_at=now,
         **source,
     )
-    session.add(entry)
+    if insert_now:
+        insert_row(session, entry)
+    else:
+        session.add(entry)
     member.balance -= points
     if flush:
         session.flush()
@@ -72,7 +80,7 @@ def spend(
 def _consume_lots(session: DbSession, member: Member, points: int, now: datetime) -> None:
     """One UPDATE: each live lot, in FIFO order, gives what the lots before it left to take."""
     params = {"spender": member.id, "to_take": points, "now": now}
-    if not rowcount(session.execute(_consuming_statement(), params)):
+    if not rowcount(run_core(session, _consuming_statement(), params)):
         raise RuntimeError(f"ledger drift: member {member.id} has no live lots to spend")
     # lots this session holds now have stale remainders: reload them on next access
     for obj in list(session.identity_map.values()):

@@ -7,12 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.util import identity_key
 
 from loyalty_portal.models import CouponCode, Member, Offer, Redemption
 from loyalty_portal.services.core import outbox
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.core.errors import RedemptionRefused, UserNotFound
+from loyalty_portal.services.core.rows import insert_and_hold, transient
 from loyalty_portal.services.core.session import DbSession
+from loyalty_portal.services.core.sql import run_core
 from loyalty_portal.services.ledger.locks import lock_member_for_change
 from loyalty_portal.services.ledger.settlement import settle
 from loyalty_portal.services.ledger.spending import spend, spendable
@@ -85,7 +88,11 @@ def redeem(
         raise _refuse(refusal)
 
     program = load_program(session)
-    redemption = Redemption(
+    # Built without attribute events (`core.rows`), so the member's collection of coupons
+    # does not take it in: inserted in Core and then held by the session, unless a pool
+    # claims a code against it first (then the flush inserts it).
+    redemption = transient(
+        Redemption,
         id=new_coupon_id(),
         member=locked,
         member_id=locked.id,
@@ -105,6 +112,8 @@ def redeem(
         if code is None:
             raise _refuse(Refusal("out_of_stock", "Out of stock."))
         coupons.activate(redemption, code, now, coupons.coupon_expiry(offer, now, program))
+    else:
+        insert_and_hold(session, redemption)  # before its entry, which names it
     spend(
         session,
         locked,
@@ -115,18 +124,25 @@ def redeem(
         now=now,
         expire_first=False,  # settled under the lock already
         flush=False,
+        insert_now=True,
         redemption_id=redemption.id,
     )
-    session.add(redemption)  # after spending: the lots' UPDATE has nothing to flush first
-    data = outbox.coupon(redemption, locked, offer)
-    outbox.publish(session, "redemption.created", data, now, flush=False)
-    session.flush()  # the coupon, its entry, the member's balance and the message at once
-    if (
-        offer.limited_stock
-        and session.execute(_RESERVING, {"stocked_offer": offer.id}).scalar() is None
-    ):
+    outbox.write(session, "redemption.created", outbox.coupon(redemption, locked, offer), now)
+    session.flush()  # the member's balance (and a pool coupon's code)
+    if offer.limited_stock and not _reserve_stock(session, offer.id):
         raise _refuse(Refusal("out_of_stock", "Out of stock."))  # a twin took the last one
     return redemption
+
+
+def _reserve_stock(session: DbSession, offer_id: str) -> bool:
+    """Take one unit of the offer's stock if any is left; an Offer this session holds
+    reads its stock again (the door may show it)."""
+    if run_core(session, _RESERVING, {"stocked_offer": offer_id}).scalar() is None:
+        return False
+    held = session.identity_map.get(identity_key(Offer, offer_id))
+    if held is not None:
+        session.expire(held, ["stock", "updated_at"])
+    return True
 
 
 def _lock(session: DbSession, member: Member | str, now: datetime) -> Member:
