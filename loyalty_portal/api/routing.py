@@ -70,9 +70,7 @@ class RouteSpec:
     description: str = ""
     deprecated: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
-    # never writes: SQLite may begin it deferred, and it checks the configuration cache
-    # after its work, not before (web/transactions, _dispatch)
-    reads_only: bool = False
+    reads_only: bool = False  # never writes: SQLite may begin it deferred (web/transactions)
 
     @property
     def path_params(self) -> list[str]:
@@ -135,12 +133,22 @@ def _view(spec: RouteSpec, handler: Handler) -> Callable[..., Response]:
 
     view.__name__ = spec.endpoint
     view.reads_only = spec.reads_only  # type: ignore[attr-defined]
-    view.confirms_configuration = spec.reads_only  # type: ignore[attr-defined]
+    view.confirms_configuration = True  # type: ignore[attr-defined]
     return view
 
 
 def _dispatch(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Response:
-    outcome = _read(spec, handler, params) if spec.reads_only else _answer(spec, handler, params)
+    """Answer the call. It checks the configuration cache after its work
+    (`config_cache.defer_check`, set by web/transactions), before anything is sent or
+    stored; if the cache it used was stale, the attempt is rolled back and the call
+    answered again, checked first."""
+    session = db.session()
+    try:
+        outcome = _answer(spec, handler, params, session)
+    except config_cache.StaleConfiguration:
+        session.rollback()
+        forget_principal()
+        outcome = _answer(spec, handler, params, session)
     response = jsonify(outcome.body)
     response.status_code = outcome.status
     if outcome.replayed:
@@ -148,44 +156,36 @@ def _dispatch(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Resp
     return response
 
 
-def _read(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Outcome:
-    """A read checks the configuration cache after its work (`config_cache.defer_check`,
-    set by web/transactions), before anything is sent; if the cache it used was stale,
-    it is answered again, checked first. The door commits it (nothing to claim or store)."""
-    session = db.session()
+def _answer(spec: RouteSpec, handler: Handler, params: dict[str, str], session: Any) -> Outcome:
     try:
-        try:
-            outcome = _answer(spec, handler, params)
-        except DomainError:
-            config_cache.confirm(session)  # a refusal may come from the stale cache too
-            raise
-        config_cache.confirm(session)
-        return outcome
-    except config_cache.StaleConfiguration:
-        forget_principal()
-        return _answer(spec, handler, params)
-
-
-def _answer(spec: RouteSpec, handler: Handler, params: dict[str, str]) -> Outcome:
-    principal = current_principal()
-    principal.require(spec.scope, api_key_only=spec.api_key_only)
-    call = Call(principal=principal, now=utcnow(), params=params)
-    if "user_id" in params:
-        call.user_id = principal.act_for(params["user_id"])
-    if spec.query is not None:
-        call.query = parse_query(spec.query)
-    payload: Any = None
-    if spec.body is not None:
-        payload = read_json(spec.max_body_bytes)
-        call.body = parse_body(spec.body, payload)
-        if "user_id" not in params and _names_user(spec.body):
-            call.user_id = principal.act_for(_body_user(call.body))
+        principal = current_principal()
+        principal.require(spec.scope, api_key_only=spec.api_key_only)
+        call = Call(principal=principal, now=utcnow(), params=params)
+        if "user_id" in params:
+            call.user_id = principal.act_for(params["user_id"])
+        if spec.query is not None:
+            call.query = parse_query(spec.query)
+        payload: Any = None
+        if spec.body is not None:
+            payload = read_json(spec.max_body_bytes)
+            call.body = parse_body(spec.body, payload)
+            if "user_id" not in params and _names_user(spec.body):
+                call.user_id = principal.act_for(_body_user(call.body))
+    except DomainError:
+        config_cache.confirm(session)  # a refusal may come from the stale cache too
+        raise
 
     def effect() -> tuple[int, dict[str, Any]]:
-        return spec.status, handler(call).body()
+        try:
+            answer = spec.status, handler(call).body()
+        except DomainError:
+            config_cache.confirm(session)  # before the refusal is stored for replay
+            raise
+        config_cache.confirm(session)  # before the key is stored and committed
+        return answer
 
     if spec.reads_only:
-        return Outcome(*effect())
+        return Outcome(*effect())  # the door commits it: nothing to claim or store
     key = request.headers.get("Idempotency-Key") if spec.method in WRITE_METHODS else None
     request_hash = fingerprint(spec.method, _VERSION.sub("", request.path), payload)
     return run_idempotent(principal.name, key, request_hash, effect)

@@ -15,8 +15,8 @@ On PostgreSQL such a request runs in autocommit: under READ COMMITTED every stat
 already reads its own snapshot, so a transaction around them gives a reader nothing but
 the BEGIN and COMMIT round trips (about a tenth of a points read; bench/README.md).
 
-An API view that only reads checks the configuration cache after its work, so that
-check rides on a statement the view runs anyway (`config_cache.defer_check`).
+An API view checks the configuration cache after its work, so that the check rides on a
+statement the view runs anyway (`config_cache.defer_check`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def begin_request() -> None:
     mark_read_only(reading)
     if reading and db.engine.dialect.name == "postgresql":
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    if reading and getattr(view, "confirms_configuration", False):
+    if getattr(view, "confirms_configuration", False):
         config_cache.defer_check(db.session)  # the view confirms it (api/routing)
 
 

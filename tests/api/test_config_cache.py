@@ -12,7 +12,7 @@ from flask import Flask
 
 from loyalty_portal import create_app
 from loyalty_portal.extensions import db
-from loyalty_portal.models import ApiKey, EarningRule, Offer
+from loyalty_portal.models import ApiKey, EarningRule, EventLog, Offer
 from loyalty_portal.services.core.actors import Actor
 from loyalty_portal.services.members import api_keys
 from loyalty_portal.timeutil import utcnow
@@ -155,3 +155,60 @@ def test_a_read_from_a_stale_cache_honours_a_scope_granted_since(
 
     _commit_elsewhere(app, grant)
     assert client.get("/v1/user/ann/points", headers=headers).status_code == 200
+
+
+def test_a_write_from_a_stale_cache_pays_by_a_rule_edited_since(
+    app: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+
+    def edit() -> None:
+        db.session.query(EarningRule).filter_by(event_id="login").one().points = 40
+
+    _commit_elsewhere(app, edit)
+    body = {"eventId": "login", "userId": "ann"}
+    answer = app.test_client().post("/v1/event", headers=world, json=body).get_json()
+    assert answer["data"]["points"] == 40
+
+
+def test_a_write_from_a_stale_cache_refuses_a_key_revoked_since(
+    app: Flask, world: dict[str, str]
+):
+    _warm(app, world)
+
+    def revoke() -> None:
+        key = api_keys.find(db.session, world["x-api-key"][:10])
+        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
+
+    _commit_elsewhere(app, revoke)
+    body = {"eventId": "login", "userId": "ann"}
+    refused = app.test_client().post("/v1/event", headers=world, json=body)
+    assert refused.status_code == 401 and error_code(refused) == "unauthorized"
+    with app.app_context():  # nothing of the attempt stayed
+        assert db.session.query(EventLog).count() == 1  # the warm-up's
+
+
+def test_a_refusal_from_a_stale_cache_is_neither_sent_nor_stored(
+    app: Flask, world: dict[str, str]
+):
+    """The cache said the offer was off; it was switched on since: the redemption goes
+    through, and a retry with the same key replays that, not a refusal."""
+    _commit_elsewhere(app, lambda: setattr(db.session.get_one(Offer, "coffee"), "active", False))
+    _warm_without_redeemable(app, world)
+    _commit_elsewhere(app, lambda: setattr(db.session.get_one(Offer, "coffee"), "active", True))
+    client = app.test_client()
+    headers = {**world, "Idempotency-Key": "stale-then-fresh"}
+    path = "/v1/user/ann/offer/coffee/redeem"
+    first = client.post(path, headers=headers, json={})
+    assert first.status_code == 201, first.get_json()
+    again = client.post(path, headers=headers, json={})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["coupon"]["couponId"] == first.get_json()["coupon"]["couponId"]
+
+
+def _warm_without_redeemable(app: Flask, headers: dict[str, str]) -> None:
+    """`_warm`, with the offer refused (it is off): its terms are cached as off."""
+    client = app.test_client()
+    assert client.get("/v1/user/ann/points", headers=headers).status_code == 200
+    refused = client.post("/v1/user/ann/offer/coffee/redeem", headers=headers, json={})
+    assert refused.status_code == 409 and error_code(refused) == "offer_not_available"

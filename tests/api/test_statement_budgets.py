@@ -3,8 +3,10 @@
 A warm process (one call first), then the second call is counted: every statement the
 engine sends except transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT). Counts,
 never timings, so these tests hold on any machine. A write that changes points also
-writes its webhook message (the transactional outbox, issue 11): one statement more than
-the hot-path issue's budgets of 8 (event) and 9 (redeem).
+writes its webhook message (the transactional outbox, issue 11); the event and the
+redemption keep the hot-path issue's budgets of 8 and 9 with it, since their member lock
+reads the configuration version too (config_cache.saw). Other writes keep one statement
+more than their budgets for the message.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def test_profile_read_runs_at_most_four_statements(api: Api, app: Flask, key: di
     assert len(statements) <= 4, _show(statements)
 
 
-def test_capped_fix_event_runs_at_most_nine_statements_with_its_message(
+def test_capped_fix_event_runs_at_most_eight_statements_with_its_message(
     api: Api, app: Flask, key: dict[str, str]
 ):
     api.make.tier("Bronze", 0)
@@ -87,11 +89,11 @@ def test_capped_fix_event_runs_at_most_nine_statements_with_its_message(
         response = api.post("/v1/event", {**key, "Idempotency-Key": "e-2"}, body)
     data = response.get_json()["data"]
     assert (data["points"], data["balance"]) == (10, 20)
-    assert len(statements) <= 9, _show(statements)
+    assert len(statements) <= 8, _show(statements)
     assert sum("outbox_message" in s for s in statements) == 1
 
 
-def test_redeeming_an_auto_code_offer_with_stock_runs_at_most_ten_statements_with_its_message(
+def test_redeeming_an_auto_code_offer_with_stock_runs_at_most_nine_statements_with_its_message(
     api: Api, app: Flask, key: dict[str, str]
 ):
     api.make.offer("coffee", cost=50, stock=10, fulfilment="auto", limit_per_member=5)
@@ -103,7 +105,7 @@ def test_redeeming_an_auto_code_offer_with_stock_runs_at_most_ten_statements_wit
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["points"] == 400 and body["coupon"]["status"] == "ACTIVE"
-    assert len(statements) <= 10, _show(statements)
+    assert len(statements) <= 9, _show(statements)
     assert sum("outbox_message" in s for s in statements) == 1
 
 

@@ -11,12 +11,13 @@ The cache lives in `app.extensions` (one per app instance, like one per worker p
 A session that has itself changed configuration reads past the cache until it ends, so it
 never sees its own uncommitted edit cached, nor stale data.
 
-A request that only reads may check the version after its work instead of before it
-(`defer_check`, then `confirm`): it uses the cache as it stands, and a statement it runs
-anyway reads the counter too (`version_column`, `saw`), so the check costs no round trip
-of its own. Had the counter moved, `confirm` raises `StaleConfiguration` and the caller
-answers the request again with a checked version; what the first attempt computed is
-never sent. Nothing was written, so running a read twice is harmless.
+An API request may check the version after its work instead of before it (`defer_check`,
+then `confirm`): it uses the cache as it stands, and a statement it runs anyway (a read's
+standing, a write's member lock) reads the counter too (`version_column`, `saw`), so the
+check costs no round trip of its own. Had the counter moved, `confirm` (before a write
+stores its Idempotency-Key or commits) raises `StaleConfiguration`; the caller rolls the
+attempt back and answers the request again, checked first. What the first attempt
+computed is never sent nor stored.
 """
 
 from __future__ import annotations
@@ -114,19 +115,19 @@ def _read_version(session: DbSession) -> int:
 
 
 def defer_check(session: DbSession) -> None:
-    """This request only reads: use the cache unchecked, and `confirm` it at the end."""
+    """Use the cache unchecked in this request, and `confirm` it before answering."""
     session.info[_DEFER] = True
 
 
 def version_column() -> Any:
-    """The counter as a column, for a statement of a deferred read to carry (`saw`)."""
+    """The counter as a column, for a statement of a deferred request to carry (`saw`)."""
     return _VERSION_STATEMENT.scalar_subquery().label("config_version")
 
 
 def saw(session: DbSession, current: int | None) -> None:
     """A statement of this request read the counter (`version_column`) as `current`."""
-    if session.info.get(_DEFER):
-        session.info[_SAW] = current or 0
+    if session.info.get(_DEFER):  # the first one: any read after the request began will do
+        session.info.setdefault(_SAW, current or 0)
 
 
 def confirm(session: DbSession) -> None:

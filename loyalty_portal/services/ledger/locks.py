@@ -5,9 +5,10 @@ it is serialised already and the clause is ignored.
 
 `lock_member_for_change` is the hot paths' lock: one statement finds the member by its
 userId, locks the row and says whether anything is due (pending points to release, lots
-to expire), so settling costs nothing when nothing is. Counts that limits depend on (caps,
-per-member redemption limits) are read after the lock, in a statement of their own: a
-subquery of the locking statement would read the snapshot taken before its lock wait.
+to expire), so settling costs nothing when nothing is; it reads the configuration version
+too (`config_cache.saw`). Counts that limits depend on (caps, per-member redemption
+limits) are read after the lock, in a statement of their own: a subquery of the locking
+statement would read the snapshot taken before its lock wait.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Exists, Select, bindparam, select
 
 from loyalty_portal.models import LedgerEntry, Member, PendingAward, PointsHold
+from loyalty_portal.services.core import config_cache
 from loyalty_portal.services.core.session import DbSession
 from loyalty_portal.services.core.sql import NOW
 
@@ -90,14 +92,18 @@ def lock_member_for_change(
     row = session.execute(stmt, params).first()
     if row is None:
         return None
+    config_cache.saw(session, row[4])
     return LockedMember(row[0], bool(row[1]) or bool(row[2]) or bool(row[3]))
 
 
 def _probing(stmt: Select[Any]) -> Select[Any]:
+    """The due probes, and the configuration version (an API write checks its cache by
+    it: `config_cache.saw`)."""
     return stmt.add_columns(
         due_pending_exists(NOW).label("due_pending"),
         due_lots_exist(NOW).label("due_lots"),
         due_holds_exist(NOW).label("due_holds"),
+        config_cache.version_column(),
     )
 
 
@@ -125,4 +131,6 @@ def lock_members_for_change(
         .execution_options(populate_existing=True),
         {"now": now},
     ).all()
-    return [LockedMember(row[0], any(row[1:])) for row in rows]
+    if rows:
+        config_cache.saw(session, rows[0][4])
+    return [LockedMember(row[0], any(row[1:4])) for row in rows]
