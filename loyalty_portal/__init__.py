@@ -64,12 +64,16 @@ def register_extensions(app: Flask) -> None:
     from loyalty_portal import models  # noqa: F401  (register every table)
     from loyalty_portal.database import configure_engine
     from loyalty_portal.extensions import csrf, db, limiter, login_manager, migrate
+    from loyalty_portal.web.outages import keep_outage_retry_after
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
+    # Registered before the limiter's hook, so it runs after it (Flask runs after_request
+    # hooks last registered first).
+    app.after_request(keep_outage_retry_after)
     limiter.init_app(app)
     login_manager.init_app(app)
     from loyalty_portal import mail

@@ -25,6 +25,8 @@ from loyalty_portal.services.core.errors import error_body
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+#: Set on `g` when the request is answered with the outage's 503.
+OUTAGE_ANSWERED = "_loyalty_outage_answered"
 #: Set on `g` once a statement of the request has run: the database answered.
 REACHED_DATABASE = "_loyalty_reached_database"
 #: PostgreSQL states that mean a busy database, not an absent one.
@@ -102,6 +104,16 @@ def outage_response(app: Flask, exc: BaseException, *, api: bool) -> Response:
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
+    g.setdefault(OUTAGE_ANSWERED, True)
+    return response
+
+
+def keep_outage_retry_after(response: Response) -> Response:
+    """An outage's answer says when to come back: the rate limiter, which adds its headers
+    after every API answer, would raise its Retry-After to the end of the rate window
+    (the larger of the two). Runs after the limiter's hook (`register_extensions`)."""
+    if g.get(OUTAGE_ANSWERED):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
