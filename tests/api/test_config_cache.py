@@ -114,16 +114,19 @@ def _commit_elsewhere(app: Flask, change: Callable[[], None]) -> None:
         db.session.commit()
 
 
+def _revoke_elsewhere(app: Flask, headers: dict[str, str]) -> None:
+    def revoke() -> None:
+        key = api_keys.find(db.session, headers["x-api-key"][:10])
+        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
+
+    _commit_elsewhere(app, revoke)
+
+
 def test_a_read_from_a_stale_cache_refuses_a_key_revoked_since(
     app: Flask, world: dict[str, str]
 ):
     _warm(app, world)
-
-    def revoke() -> None:
-        key = api_keys.find(db.session, world["x-api-key"][:10])
-        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
-
-    _commit_elsewhere(app, revoke)
+    _revoke_elsewhere(app, world)
     client = app.test_client()
     for path in ("/v1/user/ann/points", "/v1/user/ann"):  # one reads the version along
         refused = client.get(path, headers=world)
@@ -175,12 +178,7 @@ def test_a_write_from_a_stale_cache_refuses_a_key_revoked_since(
     app: Flask, world: dict[str, str]
 ):
     _warm(app, world)
-
-    def revoke() -> None:
-        key = api_keys.find(db.session, world["x-api-key"][:10])
-        api_keys.revoke(db.session, key, Actor.system("test"), utcnow())
-
-    _commit_elsewhere(app, revoke)
+    _revoke_elsewhere(app, world)
     body = {"eventId": "login", "userId": "ann"}
     refused = app.test_client().post("/v1/event", headers=world, json=body)
     assert refused.status_code == 401 and error_code(refused) == "unauthorized"
